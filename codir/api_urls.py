@@ -1,0 +1,23 @@
+"""The REST API, version 1: /api/v1/territoires/ and everything under /api/v1/t/<territoire_slug>/."""
+
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import SimpleRouter
+
+from communes import api as communes_api
+
+TERRITOIRE = r"t/(?P<territoire_slug>[-a-zA-Z0-9_]+)"
+
+router = SimpleRouter()
+router.register("territoires", communes_api.MesTerritoiresViewSet, basename="territoire")
+router.register(f"{TERRITOIRE}/collectivites", communes_api.CollectiviteViewSet, basename="collectivite")
+router.register(f"{TERRITOIRE}/membres", communes_api.MembershipViewSet, basename="membre")
+router.register(f"{TERRITOIRE}/sieges", communes_api.SeatViewSet, basename="siege")
+router.register(f"{TERRITOIRE}/invitations", communes_api.InvitationViewSet, basename="invitation")
+router.register(f"{TERRITOIRE}/journal", communes_api.JournalViewSet, basename="journal")
+
+app_name = "api"
+urlpatterns = [
+    path("jeton/", obtain_auth_token, name="token"),
+    *router.urls,
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CodirConfig(AppConfig):
+    name = "codir"
+    verbose_name = "CoDir de territoire"

@@ -1,0 +1,245 @@
+"""Set up the demo: the real CC du Pays de Mortagne, a demo agent for each role, a second territory.
+
+Idempotent: running it again leaves existing demo accounts as they are.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from communes import services
+from communes.importer import find_epci, load_extract, territoires_import
+from communes.models import Agent, Collectivite, Membership, Seat, Territoire
+
+MORTAGNE_SIREN = "248500662"  # CC du Pays de Mortagne (Vendée), 11 communes
+ACHARDS_SIREN = "248500530"  # CC du Pays des Achards (Vendée), the "other territory"
+DEFAULT_PASSWORD = "Codir-demo-2026"  # printed on purpose: demo accounts only, refused when DEBUG is off
+
+
+@dataclass(frozen=True)
+class Persona:
+    email: str
+    first_name: str
+    last_name: str
+    job_title: str
+    epci_siren: str
+    collectivite: str  # name of the collectivité in that territory
+    role: str
+    seat: str = ""
+    admin: bool = False
+    label: str = ""
+
+
+PERSONAS = [
+    Persona(
+        "dgs.epci@paysdemortagne.test",
+        "Claire",
+        "Bernard",
+        "Directrice générale des services",
+        MORTAGNE_SIREN,
+        "CC du Pays de Mortagne",
+        Membership.Role.DGS,
+        Seat.Kind.TITULAIRE,
+        label="DGS de l'EPCI (administre le territoire)",
+    ),
+    Persona(
+        "dga.epci@paysdemortagne.test",
+        "Julien",
+        "Moreau",
+        "Directeur général adjoint, ressources",
+        MORTAGNE_SIREN,
+        "CC du Pays de Mortagne",
+        Membership.Role.DGA,
+        Seat.Kind.SUPPLEANT,
+        label="DGA de l'EPCI (suppléant)",
+    ),
+    Persona(
+        "dgs@mortagne-sur-sevre.test",
+        "Sophie",
+        "Guérin",
+        "Directrice générale des services",
+        MORTAGNE_SIREN,
+        "Mortagne-sur-Sèvre",
+        Membership.Role.DGS,
+        Seat.Kind.TITULAIRE,
+        label="DGS d'une commune (Mortagne-sur-Sèvre, 6 065 hab.)",
+    ),
+    Persona(
+        "dgs@chanverrie.test",
+        "Antoine",
+        "Rousseau",
+        "Directeur général des services",
+        MORTAGNE_SIREN,
+        "Chanverrie",
+        Membership.Role.DGS,
+        Seat.Kind.TITULAIRE,
+        label="DGS d'une commune (Chanverrie)",
+    ),
+    Persona(
+        "dgs@saint-laurent-sur-sevre.test",
+        "Nathalie",
+        "Chauvet",
+        "Directrice générale des services",
+        MORTAGNE_SIREN,
+        "Saint-Laurent-sur-Sèvre",
+        Membership.Role.DGS,
+        Seat.Kind.TITULAIRE,
+    ),
+    Persona(
+        "sg@la-gaubretiere.test",
+        "Marc",
+        "Girard",
+        "Secrétaire général",
+        MORTAGNE_SIREN,
+        "La Gaubretière",
+        Membership.Role.SG,
+        Seat.Kind.TITULAIRE,
+    ),
+    Persona(
+        "sg@les-landes-genusson.test",
+        "Isabelle",
+        "Roy",
+        "Secrétaire générale",
+        MORTAGNE_SIREN,
+        "Les Landes-Genusson",
+        Membership.Role.SG,
+        Seat.Kind.TITULAIRE,
+    ),
+    Persona(
+        "sg@tiffauges.test",
+        "Laurent",
+        "Barbeau",
+        "Secrétaire général de mairie",
+        MORTAGNE_SIREN,
+        "Tiffauges",
+        Membership.Role.SG,
+        Seat.Kind.TITULAIRE,
+    ),
+    Persona(
+        "sg@mallievre.test",
+        "Élodie",
+        "Martineau",
+        "Secrétaire générale de mairie",
+        MORTAGNE_SIREN,
+        "Mallièvre",
+        Membership.Role.SG,
+        Seat.Kind.TITULAIRE,
+        label="SG d'une petite commune (Mallièvre, 240 hab.)",
+    ),
+    Persona(
+        "finances@paysdemortagne.test",
+        "Thomas",
+        "Charrier",
+        "Responsable des finances, référent du réseau finances",
+        MORTAGNE_SIREN,
+        "CC du Pays de Mortagne",
+        Membership.Role.REFERENT,
+        label="Référent de réseau (finances)",
+    ),
+    Persona(
+        "elu@paysdemortagne.test",
+        "Bernard",
+        "Pineau",
+        "Vice-président chargé de la mutualisation",
+        MORTAGNE_SIREN,
+        "CC du Pays de Mortagne",
+        Membership.Role.OBSERVATEUR,
+        label="Élu observateur (lecture seule)",
+    ),
+    Persona(
+        "dgs.epci@paysdesachards.test",
+        "Hélène",
+        "Fradet",
+        "Directrice générale des services",
+        ACHARDS_SIREN,
+        "CC du Pays des Achards",
+        Membership.Role.DGS,
+        Seat.Kind.TITULAIRE,
+        label="Agent d'un autre territoire (Pays des Achards)",
+    ),
+]
+
+FACILITATOR = {
+    "email": "facilitatrice@cnfpt.test",
+    "first_name": "Anne",
+    "last_name": "Lebrun",
+    "job_title": "Consultante en organisation, CNFPT Pays de la Loire",
+}
+
+
+class Command(BaseCommand):
+    help = "Prépare le territoire de démonstration (CC du Pays de Mortagne) et ses comptes."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="mot de passe des comptes de démonstration")
+
+    def handle(self, *args, password: str, **options):
+        if not settings.DEBUG and password == DEFAULT_PASSWORD:
+            raise CommandError("Refusé : DEBUG est désactivé ; choisissez un autre --password pour une démonstration.")
+        records = load_extract()
+        wanted = [find_epci(records, siren)[0] for siren in (MORTAGNE_SIREN, ACHARDS_SIREN)]
+        self.stdout.write("Import des territoires réels (découpage administratif 6.0.0)…")
+        territoires_import(wanted, progress=lambda done, total: self.stdout.write(f"  {done}/{total} EPCI"))
+        with transaction.atomic():
+            for index, persona in enumerate(PERSONAS, start=1):
+                self.stdout.write(f"  compte {index}/{len(PERSONAS)} : {persona.email}")
+                self._ensure_persona(persona, password)
+            facilitator = self._ensure_facilitator(password)
+            self._ensure_pending_invitation()
+            admin = Agent.objects.filter(email="admin@codir.test").first()
+            if admin is None:
+                Agent.objects.create_superuser("admin@codir.test", password, first_name="Admin", last_name="Plateforme")
+        mortagne = Territoire.objects.get(siren=MORTAGNE_SIREN)
+        self.stdout.write(self.style.SUCCESS(f"\nTerritoire de démonstration : {mortagne.name} — /t/{mortagne.slug}/"))
+        self.stdout.write(f"Comptes de démonstration (mot de passe : {password}) :")
+        for persona in PERSONAS:
+            if persona.label:
+                self.stdout.write(f"  {persona.label:<55} {persona.email}")
+        self.stdout.write(f"  {'Facilitatrice (CNFPT), accompagne les deux territoires':<55} {facilitator.email}")
+        self.stdout.write(f"  {'Administration technique (/admin/)':<55} admin@codir.test")
+
+    def _ensure_persona(self, persona: Persona, password: str) -> None:
+        territoire = Territoire.objects.get(siren=persona.epci_siren)
+        collectivite = Collectivite.objects.get(territoire=territoire, name=persona.collectivite)
+        agent = Agent.objects.filter(email=persona.email).first()
+        if agent is None:
+            agent = services.agent_create(
+                email=persona.email,
+                first_name=persona.first_name,
+                last_name=persona.last_name,
+                password=password,
+                collectivite=collectivite,
+                job_title=persona.job_title,
+            )
+        membership = Membership.objects.active().filter(agent=agent, territoire=territoire).first()
+        if membership is None:
+            membership = services.membership_add(
+                territoire=territoire, agent=agent, collectivite=collectivite, role=persona.role, by=None
+            )
+        if persona.seat and not Seat.objects.active().filter(membership=membership).exists():
+            services.seat_assign(collectivite=collectivite, kind=persona.seat, membership=membership, by=None)
+
+    def _ensure_facilitator(self, password: str) -> Agent:
+        facilitator = Agent.objects.filter(email=FACILITATOR["email"]).first()
+        if facilitator is None:
+            facilitator = services.agent_create(password=password, **FACILITATOR)
+        for territoire in Territoire.objects.filter(siren__in=[MORTAGNE_SIREN, ACHARDS_SIREN]):
+            if not facilitator.has_perm("communes.facilitate_territoire", territoire):
+                services.facilitator_grant(territoire=territoire, agent=facilitator, by=None)
+        return facilitator
+
+    def _ensure_pending_invitation(self) -> None:
+        """Saint-Malô-du-Bois has nobody yet: its new DGS has been invited."""
+        territoire = Territoire.objects.get(siren=MORTAGNE_SIREN)
+        if territoire.invitations.exists():
+            return
+        services.invitation_create(
+            territoire=territoire,
+            collectivite=Collectivite.objects.get(territoire=territoire, name="Saint-Malô-du-Bois"),
+            email="dgs@saint-malo-du-bois.test",
+            role=Membership.Role.DGS,
+            seat_kind=Seat.Kind.TITULAIRE,
+            by=Agent.objects.get(email="dgs.epci@paysdemortagne.test"),
+        )

@@ -1,0 +1,117 @@
+"""Who may see and change what in a territory: resolved once per request, 404 for outsiders.
+
+Pages (`TerritoireMixin`) and the API (`communes.api_base.TerritoireAPIMixin`) both call
+`territoire_access`; nothing else decides whether someone belongs to a territory.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from guardian.shortcuts import get_user_perms
+
+from communes.models import Agent, Collectivite, Invitation, Membership, Seat, Territoire
+
+
+@dataclass(frozen=True)
+class TerritoireAccess:
+    """What one agent may do in one territory."""
+
+    territoire: Territoire
+    agent: Agent
+    membership: Membership | None
+    is_facilitator: bool
+    is_admin: bool
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership is not None
+
+    @property
+    def can_contribute(self) -> bool:
+        """Members other than observers write; facilitators and observers read."""
+        return self.membership is not None and self.membership.role != Membership.Role.OBSERVATEUR
+
+
+def territoire_access(agent: Agent, slug: str) -> TerritoireAccess:
+    """Resolve a territory by its slug for an agent, or raise Http404.
+
+    Missing and not-yours answer the same, so nobody learns which territories exist.
+    Superusers get no shortcut: tenant data is for the territory's members and facilitators.
+    """
+    if not agent.is_authenticated or not agent.is_active:
+        raise Http404
+    territoire = Territoire.objects.filter(slug=slug).first()
+    if territoire is None:
+        raise Http404
+    membership = (
+        Membership.objects.active().select_related("collectivite").filter(agent=agent, territoire=territoire).first()
+    )
+    perms = set(get_user_perms(agent, territoire))
+    is_facilitator = "facilitate_territoire" in perms
+    if membership is None and not is_facilitator:
+        raise Http404
+    is_admin = membership is not None and (
+        "administer_territoire" in perms
+        or (membership.role == Membership.Role.DGS and membership.collectivite.kind == Collectivite.Kind.EPCI)
+    )
+    return TerritoireAccess(
+        territoire=territoire, agent=agent, membership=membership, is_facilitator=is_facilitator, is_admin=is_admin
+    )
+
+
+def require_admin(access: TerritoireAccess) -> None:
+    """Administering (invitations, seats, members, journal) is for the territory's admins."""
+    if not access.is_admin:
+        raise PermissionDenied
+
+
+def access_collectivite(access: TerritoireAccess, collectivite_id: int) -> Collectivite:
+    return get_object_or_404(Collectivite.objects.for_territoire(access.territoire), pk=collectivite_id)
+
+
+def access_membership(access: TerritoireAccess, membership_id: int, *, write: bool = False) -> Membership:
+    membership = get_object_or_404(
+        Membership.objects.for_territoire(access.territoire).select_related("agent", "collectivite"),
+        pk=membership_id,
+    )
+    if write:
+        require_admin(access)
+    return membership
+
+
+def access_seat(access: TerritoireAccess, seat_id: int, *, write: bool = False) -> Seat:
+    seat = get_object_or_404(
+        Seat.objects.for_territoire(access.territoire).select_related("collectivite", "membership__agent"),
+        pk=seat_id,
+    )
+    if write:
+        require_admin(access)
+    return seat
+
+
+def access_invitation(access: TerritoireAccess, invitation_id: int) -> Invitation:
+    require_admin(access)
+    return get_object_or_404(Invitation.objects.for_territoire(access.territoire), pk=invitation_id)
+
+
+class TerritoireMixin(LoginRequiredMixin):
+    """For views under /t/<territoire_slug>/: sets `self.access` and `self.territoire`."""
+
+    admin_required = False
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.access = territoire_access(request.user, kwargs["territoire_slug"])
+        self.territoire = self.access.territoire
+        if self.admin_required:
+            require_admin(self.access)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(territoire=self.territoire, access=self.access)
+        return context

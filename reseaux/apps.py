@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReseauxConfig(AppConfig):
+    name = "reseaux"
+    verbose_name = "Réseaux et projets"

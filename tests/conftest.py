@@ -1,0 +1,181 @@
+"""Shared fixtures: real territories from the vendored extract and named personas.
+
+Data is built through the services, so the tests exercise the real rules.
+"""
+
+import functools
+
+import pytest
+
+from communes import services
+from communes.importer import find_epci, load_extract, territoires_import
+from communes.models import Agent, Collectivite, Membership, Seat, Territoire
+
+MORTAGNE = "248500662"  # CC du Pays de Mortagne, 11 communes
+ACHARDS = "248500530"  # CC du Pays des Achards, 9 communes
+PASSWORD = "Un-mot-de-passe-solide-2026"
+
+
+@functools.cache
+def _records():
+    return load_extract()
+
+
+def import_epci(siren: str) -> Territoire:
+    report = territoires_import(find_epci(_records(), siren))
+    return report.territoires[0]
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Tasks run at once in tests; the database backend and its worker are exercised separately."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The production hasher costs ~0.3 s a password by design; tests create many accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def mortagne(db) -> Territoire:
+    return import_epci(MORTAGNE)
+
+
+@pytest.fixture
+def achards(db) -> Territoire:
+    return import_epci(ACHARDS)
+
+
+def collectivite(territoire: Territoire, name: str) -> Collectivite:
+    return Collectivite.objects.get(territoire=territoire, name=name)
+
+
+def make_member(
+    territoire: Territoire,
+    collectivite_name: str,
+    email: str,
+    role: str,
+    seat: str = "",
+    first_name: str = "Prénom",
+    last_name: str = "Nom",
+) -> Agent:
+    target = collectivite(territoire, collectivite_name)
+    agent = services.agent_create(
+        email=email, first_name=first_name, last_name=last_name, password=PASSWORD, collectivite=target
+    )
+    membership = services.membership_add(territoire=territoire, agent=agent, collectivite=target, role=role, by=None)
+    if seat:
+        services.seat_assign(collectivite=target, kind=seat, membership=membership, by=None)
+    return agent
+
+
+@pytest.fixture
+def dgs_epci(mortagne) -> Agent:
+    """The EPCI's DGS: titulaire of the EPCI's voice, administers the territory by right."""
+    return make_member(
+        mortagne,
+        "CC du Pays de Mortagne",
+        "claire.bernard@paysdemortagne.test",
+        Membership.Role.DGS,
+        Seat.Kind.TITULAIRE,
+        "Claire",
+        "Bernard",
+    )
+
+
+@pytest.fixture
+def dgs_commune(mortagne) -> Agent:
+    """The DGS of the ville-centre, Mortagne-sur-Sèvre."""
+    return make_member(
+        mortagne,
+        "Mortagne-sur-Sèvre",
+        "sophie.guerin@mortagne-sur-sevre.test",
+        Membership.Role.DGS,
+        Seat.Kind.TITULAIRE,
+        "Sophie",
+        "Guérin",
+    )
+
+
+@pytest.fixture
+def sg_petite_commune(mortagne) -> Agent:
+    """The SG of Mallièvre, 240 inhabitants."""
+    return make_member(
+        mortagne,
+        "Mallièvre",
+        "elodie.martineau@mallievre.test",
+        Membership.Role.SG,
+        Seat.Kind.TITULAIRE,
+        "Élodie",
+        "Martineau",
+    )
+
+
+@pytest.fixture
+def referent(mortagne) -> Agent:
+    return make_member(
+        mortagne,
+        "CC du Pays de Mortagne",
+        "thomas.charrier@paysdemortagne.test",
+        Membership.Role.REFERENT,
+        first_name="Thomas",
+        last_name="Charrier",
+    )
+
+
+@pytest.fixture
+def observateur(mortagne) -> Agent:
+    return make_member(
+        mortagne,
+        "CC du Pays de Mortagne",
+        "bernard.pineau@paysdemortagne.test",
+        Membership.Role.OBSERVATEUR,
+        first_name="Bernard",
+        last_name="Pineau",
+    )
+
+
+@pytest.fixture
+def facilitateur(mortagne) -> Agent:
+    """A CNFPT consultant who accompanies the Pays de Mortagne; member of no territory."""
+    agent = services.agent_create(
+        email="anne.lebrun@cnfpt.test", first_name="Anne", last_name="Lebrun", password=PASSWORD
+    )
+    services.facilitator_grant(territoire=mortagne, agent=agent, by=None)
+    return agent
+
+
+@pytest.fixture
+def outsider(achards) -> Agent:
+    """The DGS of another territory (Pays des Achards): must see nothing of Mortagne."""
+    return make_member(
+        achards,
+        "CC du Pays des Achards",
+        "helene.fradet@paysdesachards.test",
+        Membership.Role.DGS,
+        Seat.Kind.TITULAIRE,
+        "Hélène",
+        "Fradet",
+    )
+
+
+@pytest.fixture
+def client_for(client):
+    """Log the test client in as the given agent and return it."""
+
+    def login(agent: Agent):
+        client.force_login(agent)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def api_for():
+    from rest_framework.test import APIClient
+
+    def login(agent: Agent):
+        api = APIClient()
+        api.force_authenticate(agent)
+        return api
+
+    return login

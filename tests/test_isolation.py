@@ -1,0 +1,157 @@
+"""Nobody sees a territory they do not belong to: every territory URL answers 404 to outsiders.
+
+The guard test fails when a URL pattern under a territory has no entry in ISOLATED_URLS, so
+each new page or endpoint must come with its isolation check.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from communes import services
+from communes.models import Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
+from tests.conftest import collectivite
+
+
+@dataclass
+class Objects:
+    """One object of each kind in the target territory, for URLs that take an id."""
+
+    collectivite: Collectivite
+    membership: Membership
+    seat: Seat
+    invitation: Invitation
+    journal_entry: JournalEntry
+
+
+# URL name -> function building its kwargs (besides territoire_slug) from Objects.
+ISOLATED_URLS = {
+    "communes:territoire": lambda o: {},
+    "communes:membres": lambda o: {},
+    "communes:inviter": lambda o: {},
+    "communes:membership_deactivate": lambda o: {"membership_id": o.membership.pk},
+    "communes:invitation_revoke": lambda o: {"invitation_id": o.invitation.pk},
+    "communes:collectivite": lambda o: {"collectivite_id": o.collectivite.pk},
+    "communes:seat_vacate": lambda o: {"seat_id": o.seat.pk},
+    "communes:journal": lambda o: {},
+    "api:collectivite-list": lambda o: {},
+    "api:collectivite-detail": lambda o: {"pk": o.collectivite.pk},
+    "api:membre-list": lambda o: {},
+    "api:membre-detail": lambda o: {"pk": o.membership.pk},
+    "api:membre-desactiver": lambda o: {"pk": o.membership.pk},
+    "api:siege-list": lambda o: {},
+    "api:siege-detail": lambda o: {"pk": o.seat.pk},
+    "api:siege-liberer": lambda o: {"pk": o.seat.pk},
+    "api:invitation-list": lambda o: {},
+    "api:invitation-detail": lambda o: {"pk": o.invitation.pk},
+    "api:invitation-annuler": lambda o: {"pk": o.invitation.pk},
+    "api:journal-list": lambda o: {},
+    "api:journal-detail": lambda o: {"pk": o.journal_entry.pk},
+}
+
+
+def territory_url_names(resolver=None, namespace="", prefix=""):
+    """Names of all URL patterns whose route includes the territory slug."""
+    resolver = resolver or get_resolver()
+    names = set()
+    for pattern in resolver.url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= territory_url_names(pattern, inner, route)
+        elif isinstance(pattern, URLPattern) and "territoire_slug" in route:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_territory_url_has_an_isolation_check():
+    missing = territory_url_names() - set(ISOLATED_URLS)
+    assert not missing, f"URL patterns under /t/<territoire_slug>/ without an isolation test: {sorted(missing)}"
+    stale = set(ISOLATED_URLS) - territory_url_names()
+    assert not stale, f"Isolation entries for URLs that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def objects(mortagne, dgs_epci, dgs_commune) -> Objects:
+    invitation = services.invitation_create(
+        territoire=mortagne,
+        collectivite=collectivite(mortagne, "Tiffauges"),
+        email="sg@tiffauges.test",
+        role=Membership.Role.SG,
+        by=dgs_epci,
+    )
+    membership = dgs_commune.memberships.get()
+    return Objects(
+        collectivite=membership.collectivite,
+        membership=membership,
+        seat=Seat.objects.get(membership=membership),
+        invitation=invitation,
+        journal_entry=JournalEntry.objects.filter(territoire=mortagne).first(),
+    )
+
+
+def url_for(name: str, territoire: Territoire, objects: Objects) -> str:
+    return reverse(name, kwargs={"territoire_slug": territoire.slug, **ISOLATED_URLS[name](objects)})
+
+
+def assert_untouched(objects: Objects):
+    objects.membership.refresh_from_db()
+    objects.seat.refresh_from_db()
+    objects.invitation.refresh_from_db()
+    assert objects.membership.is_active and objects.seat.ended_at is None and objects.invitation.is_usable
+
+
+@pytest.mark.parametrize("name", sorted(ISOLATED_URLS))
+def test_an_agent_of_another_territory_gets_404_for_get_and_post(name, mortagne, objects, outsider, client, api_for):
+    url = url_for(name, mortagne, objects)
+    if name.startswith("api:"):
+        api = api_for(outsider)
+        responses = [api.get(url), api.post(url, {}, format="json")]
+    else:
+        client.force_login(outsider)
+        responses = [client.get(url), client.post(url, {})]
+    assert [r.status_code for r in responses] == [404, 404]
+    assert_untouched(objects)
+
+
+@pytest.mark.parametrize("name", sorted(ISOLATED_URLS))
+def test_a_territory_that_does_not_exist_answers_404_like_a_foreign_one(name, mortagne, objects, dgs_epci, client):
+    client.force_login(dgs_epci)
+    url = url_for(name, mortagne, objects).replace(f"/t/{mortagne.slug}/", "/t/cc-inexistante/")
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("name", sorted(n for n, f in ISOLATED_URLS.items() if f.__code__.co_names))
+def test_an_object_of_another_territory_is_404_under_ones_own_slug(name, mortagne, achards, objects, outsider, client):
+    """A member of the Achards who puts a Mortagne id under the Achards' slug still sees nothing."""
+    url = reverse(name, kwargs={"territoire_slug": achards.slug, **ISOLATED_URLS[name](objects)})
+    client.force_login(outsider)  # the Achards' EPCI DGS: an administrator there
+    statuses = [client.get(url).status_code, client.post(url, {}).status_code]
+    # 405 (method not allowed) answers the same for any id, so it reveals nothing.
+    assert set(statuses) <= {404, 405} and 404 in statuses, statuses
+    assert_untouched(objects)
+
+
+@pytest.mark.parametrize("name", sorted(ISOLATED_URLS))
+def test_anonymous_visitors_are_sent_to_the_login_page_or_refused(name, mortagne, objects, client):
+    url = url_for(name, mortagne, objects)
+    response = client.get(url)
+    if name.startswith("api:"):
+        assert response.status_code in (401, 403)
+    else:
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_my_territories_lists_only_mine(mortagne, achards, dgs_commune, outsider, facilitateur, client, api_for):
+    client.force_login(outsider)
+    page = client.get(reverse("mes_territoires")).content.decode()
+    assert "CC du Pays des Achards" in page and "CC du Pays de Mortagne" not in page
+    assert [t["slug"] for t in api_for(outsider).get(reverse("api:territoire-list")).json()["results"]] == [
+        achards.slug
+    ]
+    assert api_for(outsider).get(reverse("api:territoire-detail", args=[mortagne.slug])).status_code == 404
+    # The facilitator sees the territory they accompany, and only it.
+    assert [t["slug"] for t in api_for(facilitateur).get(reverse("api:territoire-list")).json()["results"]] == [
+        mortagne.slug
+    ]
