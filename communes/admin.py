@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
@@ -25,8 +26,22 @@ class CollectiviteAdmin(admin.ModelAdmin):
     raw_id_fields = ["territoire"]
 
 
+class AgentCreationForm(UserCreationForm):
+    class Meta:
+        model = Agent
+        fields = ["email"]
+
+
+class AgentChangeForm(UserChangeForm):
+    class Meta:
+        model = Agent
+        fields = "__all__"
+
+
 @admin.register(Agent)
 class AgentAdmin(UserAdmin):
+    add_form = AgentCreationForm
+    form = AgentChangeForm
     ordering = ["last_name", "first_name"]
     list_display = ["email", "first_name", "last_name", "collectivite", "job_title", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "is_superuser"]

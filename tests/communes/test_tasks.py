@@ -9,9 +9,7 @@ from tests.conftest import collectivite
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_invitation_mail_waits_in_the_database_queue_until_the_worker_sends_it(
-    settings, mortagne, dgs_epci
-):
+def test_the_invitation_mail_waits_in_the_database_queue_until_the_worker_sends_it(settings, mortagne, dgs_epci):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     invitation = services.invitation_create(
         territoire=mortagne,
