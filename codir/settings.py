@@ -1,7 +1,8 @@
 """Settings of Codir de territoire, read from environment variables.
 
-Development defaults are safe (SQLite file, console e-mail, DEBUG on); production sets
-DEBUG=false, SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS and the e-mail variables. A value that
+Development defaults are safe (SQLite file, console e-mail); DEBUG=true turns on the
+development mode, production sets SECRET_KEY, DATABASE_URL, ALLOWED_HOSTS and the e-mail
+variables. A value that
 cannot be parsed stops the start-up with a message naming the variable, rather than running
 with a surprise.
 """
@@ -15,7 +16,9 @@ from codir.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=True)
+# Off unless asked for: a production start that forgets the variable must not show debug pages.
+# scripts/demo.sh and the test configuration turn it on.
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:

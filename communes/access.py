@@ -23,11 +23,24 @@ class TerritoireAccess:
     agent: Agent
     membership: Membership | None
     is_facilitator: bool
-    is_admin: bool
+    has_admin_permission: bool
 
     @property
     def is_member(self) -> bool:
         return self.membership is not None
+
+    @property
+    def is_epci_dgs(self) -> bool:
+        return (
+            self.membership is not None
+            and self.membership.role == Membership.Role.DGS
+            and self.membership.collectivite.kind == Collectivite.Kind.EPCI
+        )
+
+    @property
+    def is_admin(self) -> bool:
+        """The EPCI's DGS administers by right; other members by an object permission."""
+        return self.can_contribute and (self.is_epci_dgs or self.has_admin_permission)
 
     @property
     def can_contribute(self) -> bool:
@@ -53,12 +66,12 @@ def territoire_access(agent: Agent, slug: str) -> TerritoireAccess:
     is_facilitator = "facilitate_territoire" in perms
     if membership is None and not is_facilitator:
         raise Http404
-    is_admin = membership is not None and (
-        "administer_territoire" in perms
-        or (membership.role == Membership.Role.DGS and membership.collectivite.kind == Collectivite.Kind.EPCI)
-    )
     return TerritoireAccess(
-        territoire=territoire, agent=agent, membership=membership, is_facilitator=is_facilitator, is_admin=is_admin
+        territoire=territoire,
+        agent=agent,
+        membership=membership,
+        is_facilitator=is_facilitator,
+        has_admin_permission="administer_territoire" in perms,
     )
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from communes.models import Agent, Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
+from communes.services import agent_deactivate
 
 
 @admin.register(Territoire)
@@ -31,11 +32,17 @@ class AgentCreationForm(UserCreationForm):
         model = Agent
         fields = ["email"]
 
+    def clean_email(self):
+        return Agent.objects.normalize_email(self.cleaned_data["email"]).lower()
+
 
 class AgentChangeForm(UserChangeForm):
     class Meta:
         model = Agent
         fields = "__all__"
+
+    def clean_email(self):
+        return Agent.objects.normalize_email(self.cleaned_data["email"]).lower()
 
 
 @admin.register(Agent)
@@ -55,6 +62,15 @@ class AgentAdmin(UserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    # Deactivation goes through the service, which also ends memberships and seats.
+    readonly_fields = ["is_active", "last_login", "date_joined"]
+    actions = ["deactivate"]
+
+    @admin.action(description=_("Désactiver les comptes (fin des adhésions et des sièges, historique conservé)"))
+    def deactivate(self, request, queryset):
+        for agent in queryset.filter(is_active=True):
+            agent_deactivate(agent=agent, by=request.user)
+        self.message_user(request, _("Comptes désactivés."))
 
 
 @admin.register(Membership)

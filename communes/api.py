@@ -55,6 +55,7 @@ class TerritoireAPIMixin:
     """
 
     admin_required = False
+    lookup_value_regex = r"\d+"  # ids are numbers: anything else is a 404 from the router
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from communes.models import Agent, Collectivite, JournalEntry, Territoire
+from communes.models import Agent, Collectivite, JournalEntry, Membership, Seat, Territoire
 
 EXTRACT_PATH = Path(__file__).resolve().parent / "data" / "epci-communes.tsv.gz"
 BATCH_SIZE = 100
@@ -132,6 +132,7 @@ def _import_batch(records: list[EpciRecord], report: ImportReport, by: Agent | N
         territoire = territoires[record.siren]
         if (territoire.name, territoire.nature) != (record.name, record.nature):
             territoire.name, territoire.nature = record.name, record.nature
+            territoire.updated_at = timezone.now()  # bulk_update does not apply auto_now
             to_update.append(territoire)
     if to_update:
         Territoire.objects.bulk_update(to_update, ["name", "nature", "updated_at"])
@@ -142,7 +143,8 @@ def _import_batch(records: list[EpciRecord], report: ImportReport, by: Agent | N
     }
     new_collectivites: list[Collectivite] = []
     changed_collectivites: list[Collectivite] = []
-    changes_by_territoire: dict[int, dict[str, int]] = {}
+    changes_by_territoire: dict[int, dict] = {}
+    left_ids: list[int] = []
 
     def upsert(territoire: Territoire, wanted: Collectivite, counts: dict[str, int]) -> None:
         current = existing.get((territoire.pk, wanted.siren))
@@ -151,6 +153,8 @@ def _import_batch(records: list[EpciRecord], report: ImportReport, by: Agent | N
             counts["created"] += 1
             return
         fields = ("kind", "name", "code_insee", "population", "departement", "left_at")
+        if current.left_at is not None:
+            counts["returned"].append(current.name)
         if any(getattr(current, f) != getattr(wanted, f) for f in fields):
             for f in fields:
                 setattr(current, f, getattr(wanted, f))
@@ -159,7 +163,7 @@ def _import_batch(records: list[EpciRecord], report: ImportReport, by: Agent | N
 
     for record in records:
         territoire = territoires[record.siren]
-        counts = {"created": 0, "updated": 0, "left": 0}
+        counts = {"created": 0, "updated": 0, "left": 0, "left_names": [], "returned": []}
         upsert(
             territoire,
             Collectivite(
@@ -191,7 +195,9 @@ def _import_batch(records: list[EpciRecord], report: ImportReport, by: Agent | N
             if territoire_id == territoire.pk and siren not in listed and collectivite.left_at is None:
                 collectivite.left_at = today
                 changed_collectivites.append(collectivite)
+                left_ids.append(collectivite.pk)
                 counts["left"] += 1
+                counts["left_names"].append(collectivite.name)
         if any(counts.values()) or territoire.siren in created_sirens:
             changes_by_territoire[territoire.pk] = counts
 
@@ -201,6 +207,12 @@ def _import_batch(records: list[EpciRecord], report: ImportReport, by: Agent | N
         ["kind", "name", "code_insee", "population", "departement", "left_at"],
         batch_size=500,
     )
+    if left_ids:
+        # A commune that left no longer has a voice here: its members' seats and memberships
+        # end with it (rows kept, dated), and the journal line names it.
+        now = timezone.now()
+        Seat.objects.active().filter(collectivite_id__in=left_ids).update(ended_at=now)
+        Membership.objects.active().filter(collectivite_id__in=left_ids).update(ended_at=now)
     report.collectivites_created += len(new_collectivites)
     report.collectivites_left += sum(c["left"] for c in changes_by_territoire.values())
     report.collectivites_updated += sum(c["updated"] for c in changes_by_territoire.values())

@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,7 @@ class TerritoireQuerySet(models.QuerySet):
         if not agent.is_authenticated or not agent.is_active:
             return self.none()
         facilitated = get_objects_for_user(
-            agent, "communes.facilitate_territoire", klass=Territoire, with_superuser=False
+            agent, "communes.facilitate_territoire", klass=Territoire, with_superuser=False, use_groups=False
         ).values("pk")
         member_of = Membership.objects.active().filter(agent=agent).values("territoire_id")
         return self.filter(Q(pk__in=member_of) | Q(pk__in=facilitated))
@@ -170,9 +171,20 @@ class Agent(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("agent")
         verbose_name_plural = _("agents")
         ordering = ["last_name", "first_name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="agent_email_unique_whatever_the_case",
+                violation_error_message=_("Un compte existe déjà avec cette adresse électronique."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def clean(self):
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
 
     @property
     def full_name(self) -> str:

@@ -10,12 +10,12 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Invitation, Membership, Seat, Territoire
@@ -66,7 +66,11 @@ def agent_create(
             raise ValidationError({"password": error.messages}) from None
         agent.set_password(password)
     agent.full_clean()
-    agent.save()
+    try:
+        with transaction.atomic():
+            agent.save()
+    except IntegrityError:  # Created by a concurrent request since the check above.
+        raise ValidationError({"email": _("Un compte existe déjà avec cette adresse électronique.")}) from None
     territoire = collectivite.territoire if collectivite else None
     journal_record(action="communes.agent.created", actor=by, territoire=territoire, target=agent)
     return agent
@@ -88,6 +92,7 @@ def membership_add(
     _check_collectivite(territoire, collectivite)
     if role not in Membership.Role.values:
         raise ValidationError({"role": _("Rôle inconnu.")})
+    Agent.objects.select_for_update().filter(pk=agent.pk).first()  # serialise concurrent additions
     if Membership.objects.active().filter(agent=agent, territoire=territoire).exists():
         raise ValidationError(_("%(agent)s est déjà membre de ce territoire.") % {"agent": agent})
     membership = Membership.objects.create(agent=agent, territoire=territoire, collectivite=collectivite, role=role)
@@ -101,25 +106,67 @@ def membership_add(
     return membership
 
 
+def _administrators(territoire: Territoire) -> set[int]:
+    """Agent ids of the territory's administrators: the EPCI's DGS and those granted the permission."""
+    by_role = Membership.objects.active().filter(
+        territoire=territoire, role=Membership.Role.DGS, collectivite__kind=Collectivite.Kind.EPCI
+    )
+    by_permission = Membership.objects.active().filter(
+        territoire=territoire, agent__in=get_users_with_perms(territoire, only_with_perms_in=["administer_territoire"])
+    ).exclude(role=Membership.Role.OBSERVATEUR)
+    return set(by_role.values_list("agent_id", flat=True)) | set(by_permission.values_list("agent_id", flat=True))
+
+
 @transaction.atomic
 def membership_deactivate(*, membership: Membership, by: Agent | None) -> Membership:
-    """End a membership and the seats it held; the rows stay, so the history is kept."""
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    """End a membership and what came with it; the rows stay, so the history is kept.
+
+    Its seats are vacated, its administrator permission removed and the invitations it sent
+    that are still pending revoked. A territory never loses its last administrator this way,
+    and an administrator does not remove themselves.
+    """
+    membership = Membership.objects.select_for_update().select_related("agent", "territoire").get(pk=membership.pk)
     if not membership.is_active:
         raise ValidationError(_("Ce membre est déjà désactivé."))
+    territoire = membership.territoire
+    if by is not None and by.pk == membership.agent_id:
+        raise ValidationError(_("Vous ne pouvez pas vous désactiver vous-même : demandez-le à un autre administrateur."))
+    admins = _administrators(territoire)
+    if admins == {membership.agent_id}:
+        raise ValidationError(
+            _("%(agent)s est le dernier administrateur du territoire : invitez d'abord son successeur.")
+            % {"agent": membership.agent}
+        )
     now = timezone.now()
     vacated = list(Seat.objects.active().filter(membership=membership).values_list("kind", flat=True))
     Seat.objects.active().filter(membership=membership).update(ended_at=now)
     membership.ended_at = now
     membership.save(update_fields=["ended_at"])
+    remove_perm("communes.administer_territoire", membership.agent, territoire)
+    revoked = list(
+        Invitation.objects.for_territoire(territoire).pending().filter(invited_by=membership.agent).values_list("pk", flat=True)
+    )
+    Invitation.objects.filter(pk__in=revoked).update(revoked_at=now)
     journal_record(
         action="communes.membership.deactivated",
         actor=by,
-        territoire=membership.territoire,
+        territoire=territoire,
         target=membership,
-        data={"agent": membership.agent.email, "seats_vacated": vacated},
+        data={"agent": membership.agent.email, "seats_vacated": vacated, "invitations_revoked": revoked},
     )
     return membership
+
+
+@transaction.atomic
+def agent_deactivate(*, agent: Agent, by: Agent | None) -> Agent:
+    """Close an account: it can no longer log in, and its memberships end (history kept)."""
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    for membership in Membership.objects.active().filter(agent=agent):
+        membership_deactivate(membership=membership, by=None)
+    agent.is_active = False
+    agent.save(update_fields=["is_active"])
+    journal_record(action="communes.agent.deactivated", actor=by, territoire=None, target=agent)
+    return agent
 
 
 @transaction.atomic
@@ -129,8 +176,10 @@ def seat_assign(*, collectivite: Collectivite, kind: str, membership: Membership
     The previous holder's tenure is closed, not erased; a member who held the other seat of
     the same collectivité (a suppléant becoming titulaire) leaves it.
     """
-    # Serialise concurrent assignments on the same collectivité.
+    # Serialise concurrent assignments on the same collectivité, and read the member afresh:
+    # the object a form validated may have been deactivated since.
     collectivite = Collectivite.objects.select_for_update().get(pk=collectivite.pk)
+    membership = Membership.objects.select_for_update().select_related("agent", "territoire").get(pk=membership.pk)
     if kind not in Seat.Kind.values:
         raise ValidationError({"kind": _("Siège inconnu : titulaire ou suppléant·e.")})
     _check_collectivite(membership.territoire, collectivite)
@@ -220,6 +269,8 @@ def invitation_create(
     """
     from communes.tasks import send_invitation
 
+    # One invitation at a time per territory, so "only the latest link works" holds under races.
+    Territoire.objects.select_for_update().filter(pk=territoire.pk).first()
     _check_collectivite(territoire, collectivite)
     email = Agent.objects.normalize_email(email).strip().lower()
     if role not in Membership.Role.values:
@@ -295,6 +346,8 @@ def invitation_accept(
         raise ValidationError(_("Cette invitation a expiré. Demandez-en une nouvelle."))
     if not invitation.is_usable:
         raise ValidationError(_("Cette invitation a déjà été utilisée ou a été annulée."))
+    if not Membership.objects.active().filter(territoire=invitation.territoire, agent=invitation.invited_by).exists():
+        raise ValidationError(_("La personne qui vous a invité·e n'est plus membre du territoire : demandez une nouvelle invitation."))
     existing = Agent.objects.filter(email__iexact=invitation.email).first()
     if existing is not None:
         if agent is None or agent.pk != existing.pk:
@@ -362,8 +415,11 @@ def territoire_admin_grant(*, territoire: Territoire, agent: Agent, by: Agent | 
     The EPCI's DGS administers by right; this grants the same to someone else, e.g. the
     DGS of the commune that hosts the CoDir's secretariat.
     """
-    if not Membership.objects.active().filter(territoire=territoire, agent=agent).exists():
+    membership = Membership.objects.active().filter(territoire=territoire, agent=agent).first()
+    if membership is None:
         raise ValidationError(_("Seul un membre du territoire peut l'administrer."))
+    if membership.role == Membership.Role.OBSERVATEUR:
+        raise ValidationError(_("Un·e observateur·rice ne peut pas administrer le territoire."))
     assign_perm("communes.administer_territoire", agent, territoire)
     journal_record(
         action="communes.admin.granted", actor=by, territoire=territoire, target=agent, data={"agent": agent.email}

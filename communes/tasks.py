@@ -1,12 +1,10 @@
 """Background jobs of the communes app (run by `manage.py db_worker`)."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django_tasks import task
 
+from communes.mail import absolute_url, send_templated_mail
 from communes.models import Invitation
 
 
@@ -18,12 +16,6 @@ def send_invitation(invitation_id: int) -> None:
     invitation = Invitation.objects.select_related("territoire", "collectivite", "invited_by").get(pk=invitation_id)
     if not invitation.is_usable:
         return
-    link = settings.SITE_URL + reverse("invitation_accept", kwargs={"token": invitation_token(invitation)})
+    link = absolute_url(reverse("invitation_accept", kwargs={"token": invitation_token(invitation)}))
     context = {"invitation": invitation, "link": link, "validity_days": settings.INVITATION_VALIDITY_DAYS}
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = render_to_string("emails/invitation_subject.txt", context).strip()
-        text = render_to_string("emails/invitation_body.txt", context)
-        html = render_to_string("emails/invitation_body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[invitation.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    send_templated_mail("emails/invitation", context, [invitation.email])

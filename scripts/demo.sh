@@ -2,6 +2,7 @@
 # Sets everything up and serves the demo on http://127.0.0.1:8000 with its background worker.
 # Usage: scripts/demo.sh        (Ctrl+C stops the server and the worker)
 source "$(dirname "$0")/bootstrap.sh"
+export DEBUG="${DEBUG:-true}"
 
 log "Base de données (SQLite : db.sqlite3, ou DATABASE_URL)"
 python manage.py migrate --no-input -v 0

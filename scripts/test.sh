@@ -3,6 +3,7 @@
 # PostgreSQL server (loopback only), browser tests with Debian's chromium included.
 # Usage: scripts/test.sh [pytest arguments]
 source "$(dirname "$0")/bootstrap.sh"
+export DEBUG="${DEBUG:-true}"
 
 find_pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 

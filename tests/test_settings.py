@@ -21,19 +21,25 @@ def load_settings(**env: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True)
 
 
-def test_development_defaults_are_safe_and_french():
-    result = load_settings()
+def test_development_mode_is_asked_for_and_french():
+    result = load_settings(DEBUG="true")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "django.db.backends.sqlite3", "Europe/Paris", "fr"]
 
 
+def test_debug_is_off_unless_asked_for():
+    result = load_settings(SECRET_KEY="une-cle-de-production-assez-longue")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "False"
+
+
 def test_postgresql_is_used_when_database_url_is_set():
-    result = load_settings(DATABASE_URL="postgres://codir:secret@127.0.0.1:5432/codir")
+    result = load_settings(DEBUG="true", DATABASE_URL="postgres://codir:secret@127.0.0.1:5432/codir")
     assert result.stdout.split()[1] == "django.db.backends.postgresql"
 
 
 def test_production_without_a_secret_key_refuses_to_start():
-    result = load_settings(DEBUG="false")
+    result = load_settings()
     assert result.returncode != 0 and "SECRET_KEY est obligatoire" in result.stderr
 
 
@@ -46,5 +52,5 @@ def test_production_without_a_secret_key_refuses_to_start():
     ],
 )
 def test_a_value_that_cannot_be_read_stops_the_start_with_its_name(variable, value, message):
-    result = load_settings(**{variable: value})
+    result = load_settings(**{"DEBUG": "true", variable: value})
     assert result.returncode != 0 and message in result.stderr

@@ -144,3 +144,33 @@ def test_the_swagger_ui_is_served_without_a_cdn(client, dgs_commune):
     client.force_login(dgs_commune)
     page = client.get(reverse("api_docs")).content.decode()
     assert "swagger-ui" in page and "cdn" not in page.lower()
+
+
+@pytest.mark.parametrize(
+    "name", ["api:membre-desactiver", "api:siege-liberer", "api:invitation-annuler", "api:collectivite-detail"]
+)
+def test_a_non_numeric_id_is_a_404_not_a_500(name, mortagne, dgs_epci, api_for):
+    url = reverse(
+        name.replace("-desactiver", "-list")
+        .replace("-liberer", "-list")
+        .replace("-annuler", "-list")
+        .replace("-detail", "-list"),
+        args=[mortagne.slug],
+    )
+    api = api_for(dgs_epci)
+    for suffix in ("abc/", "abc/desactiver/", "abc/liberer/", "abc/annuler/", "1e9/"):
+        assert api.post(url + suffix).status_code in (404, 405)
+        assert api.get(url + suffix).status_code in (404, 405)
+
+
+def test_a_non_administrator_cannot_assign_a_seat_through_the_api(mortagne, dgs_epci, dgs_commune, api_for):
+    response = api_for(dgs_commune).post(
+        reverse("api:siege-list", args=[mortagne.slug]),
+        {
+            "collectivite": dgs_epci.memberships.get().collectivite_id,
+            "kind": "suppleant",
+            "membership": dgs_epci.memberships.get().pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 403

@@ -133,3 +133,25 @@ class _Buffer:
 
     def isatty(self):
         return False
+
+
+@pytest.mark.django_db
+def test_the_members_and_seats_of_a_commune_that_left_end_with_it(mortagne, dgs_commune):
+    from communes.models import Membership, Seat
+
+    record = find_epci(_records(), MORTAGNE)[0]
+    without = record.__class__(
+        siren=record.siren,
+        nature=record.nature,
+        name=record.name,
+        population=record.population,
+        communes=tuple(c for c in record.communes if c.name != "Mortagne-sur-Sèvre"),
+    )
+    territoires_import([without])
+    assert not Membership.objects.active().filter(agent=dgs_commune).exists()
+    assert not Seat.objects.active().filter(membership__agent=dgs_commune).exists()
+    entry = JournalEntry.objects.filter(action="communes.territoire.imported").latest("created_at")
+    assert entry.data["left_names"] == ["Mortagne-sur-Sèvre"]
+    territoires_import([record])
+    entry = JournalEntry.objects.filter(action="communes.territoire.imported").latest("created_at")
+    assert entry.data["returned"] == ["Mortagne-sur-Sèvre"]

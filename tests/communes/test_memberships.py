@@ -226,3 +226,97 @@ def test_facilitation_is_an_object_permission_on_the_territory(mortagne, achards
     services.facilitator_revoke(territoire=mortagne, agent=facilitateur, by=None)
     facilitateur = Agent.objects.get(pk=facilitateur.pk)  # fresh permission cache
     assert not facilitateur.has_perm("communes.facilitate_territoire", mortagne)
+
+
+def test_deactivation_removes_the_administrator_permission_and_revokes_pending_invitations(
+    mortagne, dgs_epci, dgs_commune
+):
+    services.territoire_admin_grant(territoire=mortagne, agent=dgs_commune, by=dgs_epci)
+    pending = invite(mortagne, dgs_commune)
+    services.membership_deactivate(membership=dgs_commune.memberships.get(), by=dgs_epci)
+    fresh = Agent.objects.get(pk=dgs_commune.pk)
+    assert not fresh.has_perm("communes.administer_territoire", mortagne)
+    pending.refresh_from_db()
+    assert pending.status == "annulee"
+    entry = JournalEntry.objects.filter(action="communes.membership.deactivated").latest("created_at")
+    assert entry.data["invitations_revoked"] == [pending.pk]
+
+
+def test_an_invitation_from_someone_who_left_cannot_be_accepted(mortagne, dgs_epci, dgs_commune):
+    services.territoire_admin_grant(territoire=mortagne, agent=dgs_commune, by=dgs_epci)
+    invitation = invite(mortagne, dgs_commune)
+    Membership.objects.filter(agent=dgs_commune).update(ended_at=timezone.now())  # left without the service
+    with pytest.raises(ValidationError, match="n'est plus membre"):
+        services.invitation_accept(invitation=invitation, first_name="A", last_name="B", password=PASSWORD)
+
+
+def test_an_observer_is_never_an_administrator(mortagne, dgs_epci, observateur):
+    with pytest.raises(ValidationError, match="observateur"):
+        services.territoire_admin_grant(territoire=mortagne, agent=observateur, by=dgs_epci)
+
+
+def test_nobody_deactivates_themselves_nor_the_last_administrator(mortagne, dgs_epci, dgs_commune):
+    with pytest.raises(ValidationError, match="vous-même"):
+        services.membership_deactivate(membership=dgs_epci.memberships.get(), by=dgs_epci)
+    with pytest.raises(ValidationError, match="dernier administrateur"):
+        services.membership_deactivate(membership=dgs_epci.memberships.get(), by=dgs_commune)
+    services.territoire_admin_grant(territoire=mortagne, agent=dgs_commune, by=dgs_epci)
+    services.membership_deactivate(membership=dgs_epci.memberships.get(), by=dgs_commune)
+    assert not Membership.objects.get(agent=dgs_epci).is_active
+
+
+def test_a_seat_is_not_given_to_a_membership_deactivated_since_it_was_read(mortagne, dgs_epci, dgs_commune):
+    deputy = make_member(mortagne, "Mortagne-sur-Sèvre", "dga@mortagne.test", Membership.Role.DGA)
+    stale = deputy.memberships.get()
+    services.membership_deactivate(membership=Membership.objects.get(pk=stale.pk), by=dgs_epci)
+    with pytest.raises(ValidationError, match="désactivé"):
+        services.seat_assign(
+            collectivite=collectivite(mortagne, "Mortagne-sur-Sèvre"),
+            kind=Seat.Kind.SUPPLEANT,
+            membership=stale,
+            by=None,
+        )
+    assert not Seat.objects.filter(membership=stale).exists()
+
+
+def test_closing_an_account_ends_its_memberships_and_seats(mortagne, dgs_epci, dgs_commune):
+    services.agent_deactivate(agent=dgs_commune, by=dgs_epci)
+    assert not Agent.objects.get(pk=dgs_commune.pk).is_active
+    assert not Membership.objects.active().filter(agent=dgs_commune).exists()
+    assert not Seat.objects.active().filter(membership__agent=dgs_commune).exists()
+
+
+def test_email_addresses_are_unique_whatever_their_case(dgs_commune):
+    with pytest.raises(ValidationError, match="existe déjà"):
+        services.agent_create(email=dgs_commune.email.upper(), first_name="A", last_name="B", password=PASSWORD)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Agent.objects.create(email=dgs_commune.email.upper())
+
+
+def test_facilitation_through_a_group_is_not_honoured_anywhere(mortagne):
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    from communes.models import Territoire
+
+    agent = services.agent_create(email="groupe@cnfpt.test", first_name="G", last_name="R", password=PASSWORD)
+    group = Group.objects.create(name="Consultants")
+    agent.groups.add(group)
+    assign_perm("communes.facilitate_territoire", group, mortagne)
+    assert not Territoire.objects.accessible_to(agent).exists()
+
+
+def test_an_apostrophe_in_the_territory_name_is_not_escaped_in_the_mail_subject(db, django_capture_on_commit_callbacks):
+    from tests.conftest import import_epci
+
+    erdre = import_epci("244400503")  # CC d'Erdre et Gesvres
+    admin = make_member(erdre, "CC d'Erdre et Gesvres", "dgs@erdre.test", Membership.Role.DGS)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(
+            territoire=erdre,
+            collectivite=erdre.collectivites.filter(kind="commune").first(),
+            email="x@erdre.test",
+            role="sg",
+            by=admin,
+        )
+    assert mail.outbox[0].subject == "Invitation au CoDir de territoire — CC d'Erdre et Gesvres"

@@ -148,8 +148,41 @@ def test_a_newcomer_accepts_an_invitation_chooses_a_password_and_lands_in_the_te
     assert client.get(url).status_code == 410
 
 
-def test_an_expired_or_forged_link_explains_itself(mortagne, dgs_epci, client):
-    assert client.get(reverse("invitation_accept", args=["faux-jeton"])).status_code == 410
+def test_an_expired_revoked_used_or_forged_link_explains_itself(mortagne, dgs_epci, client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    def make(email):
+        return services.invitation_create(
+            territoire=mortagne, collectivite=collectivite(mortagne, "Tiffauges"), email=email, role="sg", by=dgs_epci
+        )
+
+    expired, revoked, used = make("a@tiffauges.test"), make("b@tiffauges.test"), make("c@tiffauges.test")
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    services.invitation_revoke(invitation=revoked, by=dgs_epci)
+    services.invitation_accept(invitation=used, first_name="C", last_name="D", password=PASSWORD)
+    expected = {expired: "a expiré", revoked: "annulé", used: "déjà été acceptée"}
+    for invitation, text in expected.items():
+        response = client.get(reverse("invitation_accept", args=[services.invitation_token(invitation)]))
+        assert response.status_code == 410 and text in response.content.decode(), text
+    response = client.get(reverse("invitation_accept", args=["faux-jeton"]))
+    assert response.status_code == 410 and "annulé" in response.content.decode()
+
+
+def test_an_invitation_opened_under_another_account_offers_to_switch_accounts(
+    mortagne, dgs_epci, dgs_commune, outsider, client_for
+):
+    invitation = services.invitation_create(
+        territoire=mortagne,
+        collectivite=collectivite(mortagne, "Tiffauges"),
+        email=outsider.email,
+        role="sg",
+        by=dgs_epci,
+    )
+    page = client_for(dgs_commune).get(reverse("invitation_accept", args=[services.invitation_token(invitation)]))
+    text = page.content.decode()
+    assert f"Me déconnecter ({dgs_commune.email})" in text and 'action="/comptes/deconnexion/"' in text
 
 
 def test_login_is_by_email_whatever_its_case_and_password_reset_mails_a_link(dgs_commune, client):
@@ -166,7 +199,7 @@ def test_a_deactivated_agent_account_cannot_log_in(dgs_commune, client):
     dgs_commune.is_active = False
     dgs_commune.save()
     response = client.post(reverse("login"), {"username": dgs_commune.email, "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
 
 
 def test_the_interface_is_french_by_default_and_english_on_request(mortagne, dgs_commune, client_for):
