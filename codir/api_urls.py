@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from communes import api as communes_api
+from decisions import api as decisions_api
 
 TERRITOIRE = r"t/(?P<territoire_slug>[-a-zA-Z0-9_]+)"
 
@@ -15,6 +16,8 @@ router.register(f"{TERRITOIRE}/membres", communes_api.MembershipViewSet, basenam
 router.register(f"{TERRITOIRE}/sieges", communes_api.SeatViewSet, basename="siege")
 router.register(f"{TERRITOIRE}/invitations", communes_api.InvitationViewSet, basename="invitation")
 router.register(f"{TERRITOIRE}/journal", communes_api.JournalViewSet, basename="journal")
+router.register(f"{TERRITOIRE}/propositions", decisions_api.PropositionViewSet, basename="proposition")
+router.register(f"{TERRITOIRE}/actions", decisions_api.ActionViewSet, basename="action")
 
 app_name = "api"
 urlpatterns = [

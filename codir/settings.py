@@ -189,6 +189,9 @@ SPECTACULAR_SETTINGS = {
         "CollectiviteKindEnum": "communes.models.Collectivite.Kind",
         "SeatKindEnum": "communes.models.Seat.Kind",
         "MembershipRoleEnum": "communes.models.Membership.Role",
+        "PropositionKindEnum": "decisions.models.Proposition.Kind",
+        "PropositionStatusEnum": "decisions.models.Proposition.Status",
+        "ActionStatusEnum": "decisions.models.Action.Status",
     },
 }
 

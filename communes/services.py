@@ -111,9 +111,14 @@ def _administrators(territoire: Territoire) -> set[int]:
     by_role = Membership.objects.active().filter(
         territoire=territoire, role=Membership.Role.DGS, collectivite__kind=Collectivite.Kind.EPCI
     )
-    by_permission = Membership.objects.active().filter(
-        territoire=territoire, agent__in=get_users_with_perms(territoire, only_with_perms_in=["administer_territoire"])
-    ).exclude(role=Membership.Role.OBSERVATEUR)
+    by_permission = (
+        Membership.objects.active()
+        .filter(
+            territoire=territoire,
+            agent__in=get_users_with_perms(territoire, only_with_perms_in=["administer_territoire"]),
+        )
+        .exclude(role=Membership.Role.OBSERVATEUR)
+    )
     return set(by_role.values_list("agent_id", flat=True)) | set(by_permission.values_list("agent_id", flat=True))
 
 
@@ -130,7 +135,9 @@ def membership_deactivate(*, membership: Membership, by: Agent | None) -> Member
         raise ValidationError(_("Ce membre est déjà désactivé."))
     territoire = membership.territoire
     if by is not None and by.pk == membership.agent_id:
-        raise ValidationError(_("Vous ne pouvez pas vous désactiver vous-même : demandez-le à un autre administrateur."))
+        raise ValidationError(
+            _("Vous ne pouvez pas vous désactiver vous-même : demandez-le à un autre administrateur.")
+        )
     admins = _administrators(territoire)
     if admins == {membership.agent_id}:
         raise ValidationError(
@@ -144,7 +151,10 @@ def membership_deactivate(*, membership: Membership, by: Agent | None) -> Member
     membership.save(update_fields=["ended_at"])
     remove_perm("communes.administer_territoire", membership.agent, territoire)
     revoked = list(
-        Invitation.objects.for_territoire(territoire).pending().filter(invited_by=membership.agent).values_list("pk", flat=True)
+        Invitation.objects.for_territoire(territoire)
+        .pending()
+        .filter(invited_by=membership.agent)
+        .values_list("pk", flat=True)
     )
     Invitation.objects.filter(pk__in=revoked).update(revoked_at=now)
     journal_record(
@@ -347,7 +357,9 @@ def invitation_accept(
     if not invitation.is_usable:
         raise ValidationError(_("Cette invitation a déjà été utilisée ou a été annulée."))
     if not Membership.objects.active().filter(territoire=invitation.territoire, agent=invitation.invited_by).exists():
-        raise ValidationError(_("La personne qui vous a invité·e n'est plus membre du territoire : demandez une nouvelle invitation."))
+        raise ValidationError(
+            _("La personne qui vous a invité·e n'est plus membre du territoire : demandez une nouvelle invitation.")
+        )
     existing = Agent.objects.filter(email__iexact=invitation.email).first()
     if existing is not None:
         if agent is None or agent.pk != existing.pk:

@@ -12,7 +12,10 @@ python manage.py demo
 log "Travailleur des tâches de fond (envois d'e-mails, échéances)"
 python manage.py db_worker --queue-name '*' &
 WORKER_PID=$!
-trap 'kill "$WORKER_PID" 2>/dev/null || true' EXIT INT TERM
+log "Échéances (clôtures, relances) : manage.py tick chaque minute"
+( while true; do python manage.py tick >/dev/null; sleep 60; done ) &
+TICK_PID=$!
+trap 'kill "$WORKER_PID" "$TICK_PID" 2>/dev/null || true' EXIT INT TERM
 
 log "Application sur http://127.0.0.1:8000/ (Ctrl+C pour arrêter)"
 python manage.py runserver 127.0.0.1:8000

@@ -5,12 +5,16 @@ each new page or endpoint must come with its isolation check.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from communes import services
 from communes.models import Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
+from decisions import services as decision_services
+from decisions.models import Action, Position, Proposition
 from tests.conftest import collectivite
 
 
@@ -23,6 +27,8 @@ class Objects:
     seat: Seat
     invitation: Invitation
     journal_entry: JournalEntry
+    proposition: Proposition
+    action: Action
 
 
 # URL name -> function building its kwargs (besides territoire_slug) from Objects.
@@ -48,6 +54,31 @@ ISOLATED_URLS = {
     "api:invitation-annuler": lambda o: {"pk": o.invitation.pk},
     "api:journal-list": lambda o: {},
     "api:journal-detail": lambda o: {"pk": o.journal_entry.pk},
+    "decisions:list": lambda o: {},
+    "decisions:create": lambda o: {},
+    "decisions:proposition": lambda o: {"proposition_id": o.proposition.pk},
+    "decisions:edit": lambda o: {"proposition_id": o.proposition.pk},
+    "decisions:open": lambda o: {"proposition_id": o.proposition.pk},
+    "decisions:express": lambda o: {"proposition_id": o.proposition.pk},
+    "decisions:tally": lambda o: {"proposition_id": o.proposition.pk},
+    "decisions:amend": lambda o: {"proposition_id": o.proposition.pk},
+    "decisions:close": lambda o: {"proposition_id": o.proposition.pk},
+    "decisions:withdraw": lambda o: {"proposition_id": o.proposition.pk},
+    "decisions:action_create": lambda o: {"proposition_id": o.action.proposition_id},
+    "decisions:register": lambda o: {},
+    "decisions:register_csv": lambda o: {},
+    "decisions:actions": lambda o: {},
+    "decisions:actions_csv": lambda o: {},
+    "decisions:action_status": lambda o: {"action_id": o.action.pk},
+    "api:proposition-list": lambda o: {},
+    "api:proposition-detail": lambda o: {"pk": o.proposition.pk},
+    "api:proposition-ouvrir": lambda o: {"pk": o.proposition.pk},
+    "api:proposition-amender": lambda o: {"pk": o.proposition.pk},
+    "api:proposition-cloturer": lambda o: {"pk": o.proposition.pk},
+    "api:proposition-retirer": lambda o: {"pk": o.proposition.pk},
+    "api:proposition-positions": lambda o: {"pk": o.proposition.pk},
+    "api:action-list": lambda o: {},
+    "api:action-detail": lambda o: {"pk": o.action.pk},
 }
 
 
@@ -82,12 +113,21 @@ def objects(mortagne, dgs_epci, dgs_commune) -> Objects:
         by=dgs_epci,
     )
     membership = dgs_commune.memberships.get()
+    closes_at = timezone.now() + timedelta(days=3)
+    decided = decision_services.proposition_create(territoire=mortagne, author=dgs_epci, title="Décidée", body="B")
+    decision_services.proposition_open(proposition=decided, by=dgs_epci, closes_at=closes_at)
+    decision_services.proposition_close(proposition=decided, by=dgs_epci)
+    action = decision_services.action_create(proposition=decided, by=dgs_epci, title="Suivre", owner_agent=dgs_epci)
+    proposition = decision_services.proposition_create(territoire=mortagne, author=dgs_epci, title="Ouverte", body="B")
+    decision_services.proposition_open(proposition=proposition, by=dgs_epci, closes_at=closes_at)
     return Objects(
         collectivite=membership.collectivite,
         membership=membership,
         seat=Seat.objects.get(membership=membership),
         invitation=invitation,
         journal_entry=JournalEntry.objects.filter(territoire=mortagne).first(),
+        proposition=proposition,
+        action=action,
     )
 
 
@@ -99,7 +139,11 @@ def assert_untouched(objects: Objects):
     objects.membership.refresh_from_db()
     objects.seat.refresh_from_db()
     objects.invitation.refresh_from_db()
+    objects.proposition.refresh_from_db()
+    objects.action.refresh_from_db()
     assert objects.membership.is_active and objects.seat.ended_at is None and objects.invitation.is_usable
+    assert objects.proposition.is_open and objects.proposition.rounds.count() == 1
+    assert not Position.objects.exists() and objects.action.status == "a_faire"
 
 
 @pytest.mark.parametrize("name", sorted(ISOLATED_URLS))

@@ -4,14 +4,18 @@ Idempotent: running it again leaves existing demo accounts as they are.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from communes import services
 from communes.importer import find_epci, load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Seat, Territoire
+from decisions import services as decisions
+from decisions.models import Proposition
 
 MORTAGNE_SIREN = "248500662"  # CC du Pays de Mortagne (Vendée), 11 communes
 ACHARDS_SIREN = "248500530"  # CC du Pays des Achards (Vendée), the "other territory"
@@ -188,6 +192,8 @@ class Command(BaseCommand):
                 self._ensure_persona(persona, password)
             facilitator = self._ensure_facilitator(password)
             self._ensure_pending_invitation()
+            self.stdout.write("  décisions du CoDir (registre, décision en cours, actions de suivi)")
+            self._ensure_decisions()
             admin = Agent.objects.filter(email="admin@codir.test").first()
             if admin is None:
                 Agent.objects.create_superuser("admin@codir.test", password, first_name="Admin", last_name="Plateforme")
@@ -242,4 +248,106 @@ class Command(BaseCommand):
             role=Membership.Role.DGS,
             seat_kind=Seat.Kind.TITULAIRE,
             by=Agent.objects.get(email="dgs.epci@paysdemortagne.test"),
+        )
+
+    def _ensure_decisions(self) -> None:
+        """A register with decisions of every kind, an open one with an objection, follow-up actions."""
+        territoire = Territoire.objects.get(siren=MORTAGNE_SIREN)
+        if Proposition.objects.for_territoire(territoire).exists():
+            return
+        agent = {p.collectivite: Agent.objects.get(email=p.email) for p in PERSONAS if p.seat == Seat.Kind.TITULAIRE}
+        dgs_epci = agent["CC du Pays de Mortagne"]
+        in_a_week = timezone.now() + timedelta(days=7)
+
+        def put(title, body, kind, author=dgs_epci, **rule):
+            proposition = decisions.proposition_create(
+                territoire=territoire, author=author, title=title, body=body, kind=kind, **rule
+            )
+            return decisions.proposition_open(proposition=proposition, by=author, closes_at=in_a_week)
+
+        def express(proposition, choices):
+            for collectivite, (choice, motive) in choices.items():
+                decisions.position_express(
+                    proposition=proposition, agent=agent[collectivite], choice=choice, motive=motive
+                )
+
+        avis = put(
+            "Avis technique : arrêt du projet de PLUi (bureau communautaire du 9 décembre)",
+            "Le CoDir est invité à rendre un avis technique sur le projet de **plan local d'urbanisme "
+            "intercommunal** avant son arrêt par le bureau communautaire.\n\n"
+            "- zonage des hameaux : règles harmonisées ;\n- densité minimale de 17 logements/ha dans les bourgs ;\n"
+            "- orientations d'aménagement pour les zones d'activités de Mortagne et de Chanverrie.",
+            Proposition.Kind.AVIS_TECHNIQUE,
+            mode="majorite",
+        )
+        express(
+            avis,
+            {
+                "CC du Pays de Mortagne": ("pour", ""),
+                "Mortagne-sur-Sèvre": ("pour", ""),
+                "Chanverrie": ("pour", ""),
+                "Saint-Laurent-sur-Sèvre": ("contre", "La densité de 17 logements/ha est irréaliste dans nos hameaux."),
+                "La Gaubretière": ("pour", ""),
+                "Tiffauges": ("abstention", ""),
+                "Mallièvre": ("pour", ""),
+            },
+        )
+        avis = decisions.proposition_close(proposition=avis, by=dgs_epci)
+        decisions.action_create(
+            proposition=avis,
+            by=dgs_epci,
+            title="Transmettre l'avis technique aux élus du bureau",
+            owner_agent=dgs_epci,
+            due_date=timezone.localdate() + timedelta(days=5),
+        )
+        decisions.action_create(
+            proposition=avis,
+            by=dgs_epci,
+            title="Proposer une densité différenciée pour les hameaux",
+            owner_collectivite=Collectivite.objects.get(territoire=territoire, name="Saint-Laurent-sur-Sèvre"),
+            due_date=timezone.localdate() - timedelta(days=2),
+        )
+
+        calendrier = put(
+            "Calendrier des CoDir 2027 : une réunion le mardi précédant chaque bureau",
+            "Le CoDir se réunit **le mardi matin** précédant chaque bureau communautaire, "
+            "par rotation dans les mairies du territoire.",
+            Proposition.Kind.LIBRE,
+        )
+        objection = decisions.position_express(
+            proposition=calendrier,
+            agent=agent["La Gaubretière"],
+            choice="objection",
+            motive="Le mardi matin, le secrétariat de mairie de La Gaubretière tient la permanence des élus.",
+        )
+        decisions.proposition_amend(
+            proposition=calendrier,
+            by=dgs_epci,
+            body="Le CoDir se réunit **le jeudi matin** précédant chaque bureau communautaire, "
+            "par rotation dans les mairies du territoire.",
+            responses={objection.pk: "Réunion déplacée au jeudi matin, libre pour toutes les communes."},
+            closes_at=in_a_week,
+        )
+        express(calendrier, {name: ("pour", "") for name in list(agent)[:7]})
+        decisions.proposition_close(proposition=calendrier, by=dgs_epci)
+
+        ads = put(
+            "Mutualiser l'instruction des autorisations d'urbanisme (service commun ADS)",
+            "À partir du 1er avril, le service commun de l'EPCI instruit **toutes** les autorisations "
+            "d'urbanisme des communes membres ; chaque commune garde l'accueil du public et la signature "
+            "du maire.\n\nCoût réparti au nombre d'actes instruits (bilan annuel présenté au CoDir).",
+            Proposition.Kind.PROJET,
+            author=agent["Mortagne-sur-Sèvre"],
+        )
+        express(
+            ads,
+            {
+                "CC du Pays de Mortagne": ("pour", ""),
+                "Mortagne-sur-Sèvre": ("pour", ""),
+                "Chanverrie": ("pour", ""),
+                "Mallièvre": (
+                    "objection",
+                    "Mallièvre n'a pas d'agent formé à la saisie en ligne : qui numérise les dossiers papier ?",
+                ),
+            },
         )
