@@ -26,11 +26,11 @@ def access_proposition(access: TerritoireAccess, proposition_id: int, *, steer: 
     proposition = get_object_or_404(
         Proposition.objects.for_territoire(access.territoire).select_related("author"), pk=proposition_id
     )
-    if steer and not can_steer(access, proposition):
-        raise PermissionDenied
     # A draft is its author's alone until opened: to others it does not exist.
     if proposition.status == Proposition.Status.BROUILLON and proposition.author_id != access.agent.pk:
         raise Http404
+    if steer and not can_steer(access, proposition):
+        raise PermissionDenied
     return proposition
 
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communes.models import Collectivite, Seat, Territoire
 from decisions.outcome import Avis, Choice, Majority, Mode, Result, Rule
@@ -62,7 +63,7 @@ class Proposition(models.Model):
     class Status(models.TextChoices):
         BROUILLON = "brouillon", _("Brouillon")
         OUVERTE = "ouverte", _("Ouverte")
-        CLOSE = "close", _("Close")
+        CLOSE = "close", pgettext_lazy("état d’une proposition", "Close")
         RETIREE = "retiree", _("Retirée")
 
     territoire = models.ForeignKey(

@@ -422,7 +422,10 @@ def decisions_sweep(*, now: datetime | None = None) -> SweepReport:
     now = now or timezone.now()
     report = SweepReport()
     for proposition in Proposition.objects.filter(status=Proposition.Status.OUVERTE, closes_at__lte=now):
-        proposition_close(proposition=proposition, by=None, at=proposition.closes_at)
+        try:
+            proposition_close(proposition=proposition, by=None, at=proposition.closes_at)
+        except ValidationError:
+            continue  # closed meanwhile by its author or by another sweep
         report.closed += 1
     due_reminders = Proposition.objects.filter(
         status=Proposition.Status.OUVERTE,

@@ -1,11 +1,8 @@
 """Pages of the decision engine: open propositions, a proposition's page, the register, actions."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +10,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from communes.access import TerritoireMixin
+from communes.exports import csv_response
 from communes.forms import form_add_service_error
 from decisions import selectors, services
 from decisions.access import (
@@ -289,27 +287,30 @@ class RegisterView(TerritoireMixin, TemplateView):
 class RegisterCsvView(RegisterView):
     def get(self, request, territoire_slug):
         _form, decisions = self.filtered()
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="registre-{self.territoire.slug}.csv"'
-        response.write("\ufeff")  # so that spreadsheet software reads UTF-8
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(
-            [_("Numéro"), _("Intitulé"), _("Nature"), _("Mode"), _("Close le"), _("Résultat"), _("Avis"), _("Auteur")]
+        header = [
+            _("Numéro"),
+            _("Intitulé"),
+            _("Nature"),
+            _("Mode"),
+            _("Close le"),
+            _("Résultat"),
+            _("Avis"),
+            _("Auteur"),
+        ]
+        rows = (
+            [
+                d.pk,
+                d.title,
+                d.get_kind_display(),
+                d.get_mode_display(),
+                timezone.localtime(d.closed_at).strftime("%d/%m/%Y %H:%M"),
+                d.get_result_display(),
+                d.get_avis_display(),
+                d.author,
+            ]
+            for d in decisions
         )
-        for d in decisions:
-            writer.writerow(
-                [
-                    d.pk,
-                    d.title,
-                    d.get_kind_display(),
-                    d.get_mode_display(),
-                    timezone.localtime(d.closed_at).strftime("%d/%m/%Y %H:%M"),
-                    d.get_result_display(),
-                    d.get_avis_display(),
-                    d.author,
-                ]
-            )
-        return response
+        return csv_response(f"registre-{self.territoire.slug}.csv", header, rows)
 
 
 class ActionsView(TerritoireMixin, TemplateView):
@@ -334,23 +335,19 @@ class ActionsView(TerritoireMixin, TemplateView):
 
 class ActionsCsvView(ActionsView):
     def get(self, request, territoire_slug):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="actions-{self.territoire.slug}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow([_("Action"), _("Décision"), _("Collectivité"), _("Personne"), _("Échéance"), _("État")])
-        for a in selectors.actions_of_territoire(self.territoire):
-            writer.writerow(
-                [
-                    a.title,
-                    a.proposition.title,
-                    a.owner_collectivite or "",
-                    a.owner_agent or "",
-                    a.due_date.strftime("%d/%m/%Y") if a.due_date else "",
-                    a.get_status_display(),
-                ]
-            )
-        return response
+        header = [_("Action"), _("Décision"), _("Collectivité"), _("Personne"), _("Échéance"), _("État")]
+        rows = (
+            [
+                a.title,
+                a.proposition.title,
+                a.owner_collectivite or "",
+                a.owner_agent or "",
+                a.due_date.strftime("%d/%m/%Y") if a.due_date else "",
+                a.get_status_display(),
+            ]
+            for a in selectors.actions_of_territoire(self.territoire)
+        )
+        return csv_response(f"actions-{self.territoire.slug}.csv", header, rows)
 
 
 class ActionCreateView(TerritoireMixin, View):

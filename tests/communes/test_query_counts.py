@@ -1,13 +1,12 @@
 """List and detail pages answer in the same number of queries on a small and a large territory."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from communes import services
 from communes.models import Collectivite, Membership, Seat
 from tests.conftest import import_epci, make_member
+from tests.querycounts import assert_counts_do_not_grow
 
 pytestmark = pytest.mark.django_db
 
@@ -35,13 +34,6 @@ def populate(territoire, members_per_commune: int):
     return admin
 
 
-def count_queries(client, url) -> int:
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(context)
-
-
 PAGES = {
     # name: (url builder, max queries). Expected queries for a page: session, agent, territory,
     # membership, object permissions, then the page's own prefetched lists.
@@ -67,16 +59,7 @@ def test_query_counts_do_not_grow_with_the_territory(client, django_assert_max_n
     small_admin = populate(small, members_per_commune=1)
     large = import_epci(PAYS_BASQUE)  # 159 collectivités, 477 members, 318 seats
     large_admin = populate(large, members_per_commune=3)
-
-    counts = {}
-    for page, (url_for, maximum) in PAGES.items():
-        small_url, large_url = url_for(small), url_for(large)
-        client.force_login(small_admin)
-        count_queries(client, small_url)  # warm the per-process caches (content types)
-        with django_assert_max_num_queries(maximum):
-            small_count = count_queries(client, small_url)
-        client.force_login(large_admin)
-        with django_assert_max_num_queries(maximum):
-            large_count = count_queries(client, large_url)
-        counts[page] = (small_count, large_count)
-    assert {page: pair for page, pair in counts.items() if pair[0] != pair[1]} == {}
+    pages = {name: (lambda t, url_for=url_for: url_for(t), maximum) for name, (url_for, maximum) in PAGES.items()}
+    assert_counts_do_not_grow(
+        client, django_assert_max_num_queries, pages, (small_admin, (small,)), (large_admin, (large,))
+    )

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from communes.models import Seat
 from decisions import services
-from tests.communes.test_query_counts import PAYS_BASQUE, count_queries, populate
+from tests.communes.test_query_counts import PAYS_BASQUE, populate
 from tests.conftest import import_epci
+from tests.querycounts import assert_counts_do_not_grow
 
 pytestmark = pytest.mark.django_db
 
@@ -69,16 +70,10 @@ def test_decision_query_counts_do_not_grow_with_the_territory(client, django_ass
     large = import_epci(PAYS_BASQUE)
     large_admin = populate(large, members_per_commune=2)
     large_open = decide(large, large_admin, how_many=4)
-
-    counts = {}
-    for page, (url_for, maximum) in PAGES.items():
-        small_url, large_url = url_for(small, small_open), url_for(large, large_open)
-        client.force_login(small_admin)
-        count_queries(client, small_url)  # warm the per-process caches
-        with django_assert_max_num_queries(maximum):
-            small_count = count_queries(client, small_url)
-        client.force_login(large_admin)
-        with django_assert_max_num_queries(maximum):
-            large_count = count_queries(client, large_url)
-        counts[page] = (small_count, large_count)
-    assert {page: pair for page, pair in counts.items() if pair[0] != pair[1]} == {}
+    assert_counts_do_not_grow(
+        client,
+        django_assert_max_num_queries,
+        PAGES,
+        (small_admin, (small, small_open)),
+        (large_admin, (large, large_open)),
+    )

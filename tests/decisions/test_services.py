@@ -266,3 +266,30 @@ def test_follow_up_actions_are_reminded_when_due_then_weekly(
     services.action_set_status(action=action, by=dgs_commune, status=Action.Status.FAITE)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.decisions_sweep(now=at_due + timedelta(days=30)).action_reminders == 0
+
+
+def test_a_sweep_skips_what_another_closed_meanwhile(open_proposition, dgs_epci, monkeypatch):
+    proposition = open_proposition()
+    real_close = services.proposition_close
+
+    def closed_by_someone_else_first(*, proposition, by, at=None):
+        real_close(proposition=proposition, by=dgs_epci)
+        return real_close(proposition=proposition, by=by, at=at)
+
+    monkeypatch.setattr(services, "proposition_close", closed_by_someone_else_first)
+    report = services.decisions_sweep(now=proposition.closes_at + timedelta(minutes=1))
+    assert report.closed == 0
+    assert Proposition.objects.get(pk=proposition.pk).status == "close"
+
+
+def test_the_tick_command_runs_the_sweep_and_says_what_it_did(open_proposition, dgs_epci):
+    import io
+
+    from django.core.management import call_command
+
+    proposition = open_proposition()
+    Proposition.objects.filter(pk=proposition.pk).update(closes_at=timezone.now() - timedelta(minutes=5))
+    out = io.StringIO()
+    call_command("tick", stdout=out)
+    assert "Décisions : 1 close(s)" in out.getvalue()
+    assert Proposition.objects.get(pk=proposition.pk).result == "sans_quorum"
