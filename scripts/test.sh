@@ -19,7 +19,7 @@ ruff format --check .
 log "Migrations à jour"
 python manage.py makemigrations --check --dry-run -v 1 >/dev/null || die "Des migrations manquent : manage.py makemigrations."
 
-PYTEST=(python -m pytest -n 2 "$@")
+PYTEST=(python -m pytest -n 2 --durations=8 "$@")
 
 log "Tests sur SQLite"
 env -u DATABASE_URL "${PYTEST[@]}"

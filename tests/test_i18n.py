@@ -24,3 +24,18 @@ def test_every_message_has_an_english_translation():
     untranslated = [e for e in entries if 'msgstr ""' in e and 'msgstr ""\n"' not in e and "#~" not in e]
     assert untranslated == [], untranslated[:5]
     assert "#, fuzzy" not in catalog.split("\n\n", 1)[1]
+
+
+def test_french_plurals_follow_french_rules():
+    """Untranslated plural entries would fall back to the English rule, where 0 is plural."""
+    from django.utils.translation import ngettext
+
+    catalog = (ROOT / "locale/fr/LC_MESSAGES/django.po").read_text()
+    assert '"Plural-Forms: nplurals=2; plural=(n > 1);\\n"' in catalog
+    assert 'msgstr[0] ""\nmsgstr[1] ""' not in catalog, "fill msgstr[0]/[1] of new plural entries with the msgids"
+    with translation.override("fr"):
+        assert ngettext(
+            "%(counter)s collectivité sur %(electorat)s s'est exprimée.",
+            "%(counter)s collectivités sur %(electorat)s se sont exprimées.",
+            0,
+        ).startswith("%(counter)s collectivité ")
