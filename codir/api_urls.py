@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
+from charte import api as charte_api
 from communes import api as communes_api
 from decisions import api as decisions_api
 
@@ -18,9 +19,13 @@ router.register(f"{TERRITOIRE}/invitations", communes_api.InvitationViewSet, bas
 router.register(f"{TERRITOIRE}/journal", communes_api.JournalViewSet, basename="journal")
 router.register(f"{TERRITOIRE}/propositions", decisions_api.PropositionViewSet, basename="proposition")
 router.register(f"{TERRITOIRE}/actions", decisions_api.ActionViewSet, basename="action")
+router.register(f"{TERRITOIRE}/charte/versions", charte_api.VersionViewSet, basename="charte-version")
+router.register(f"{TERRITOIRE}/charte/sections", charte_api.SectionViewSet, basename="charte-section")
+router.register(f"{TERRITOIRE}/charte/amendements", charte_api.AmendementViewSet, basename="charte-amendement")
 
 app_name = "api"
 urlpatterns = [
     path("jeton/", obtain_auth_token, name="token"),
+    path("t/<slug:territoire_slug>/charte/regles/", charte_api.ReglesEnVigueurView.as_view(), name="charte-regles"),
     *router.urls,
 ]

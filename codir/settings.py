@@ -192,6 +192,11 @@ SPECTACULAR_SETTINGS = {
         "PropositionKindEnum": "decisions.models.Proposition.Kind",
         "PropositionStatusEnum": "decisions.models.Proposition.Status",
         "ActionStatusEnum": "decisions.models.Action.Status",
+        "VersionStatusEnum": "charte.models.Version.Status",
+        "DecisionModeEnum": "decisions.models.ModeChoices",
+        "MajorityEnum": "decisions.models.MajorityChoices",
+        "AmendementStatusEnum": "charte.models.Amendement.Status",
+        "AmendementKindEnum": "charte.models.Amendement.Kind",
     },
 }
 

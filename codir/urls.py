@@ -31,6 +31,7 @@ urlpatterns = [
     path("territoires/", communes_views.MesTerritoiresView.as_view(), name="mes_territoires"),
     path("t/<slug:territoire_slug>/", include("communes.urls")),
     path("t/<slug:territoire_slug>/decisions/", include("decisions.urls")),
+    path("t/<slug:territoire_slug>/charte/", include("charte.urls")),
     path("api/v1/", include("codir.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

@@ -17,6 +17,7 @@ from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Seat, Territoire
 from communes.text import render_markdown
 from decisions import tasks
+from decisions.hooks import run_closing_handlers
 from decisions.models import Action, Position, Proposition, Round
 from decisions.outcome import Choice, Outcome, Voter, compute_outcome
 from decisions.rules import default_rule
@@ -301,6 +302,7 @@ def proposition_close(*, proposition: Proposition, by: Agent | None, at: datetim
     avis = outcome.avis() if proposition.kind == Proposition.Kind.AVIS_TECHNIQUE else None
     proposition.avis = avis.value if avis else ""
     proposition.save(update_fields=["status", "closed_at", "result", "avis", "updated_at"])
+    run_closing_handlers(proposition, by)
     journal_record(
         action="decisions.proposition.closed",
         actor=by,
@@ -328,6 +330,7 @@ def proposition_withdraw(*, proposition: Proposition, by: Agent, reason: str) ->
     proposition.closed_at = now
     proposition.withdrawal_reason = reason.strip()
     proposition.save(update_fields=["status", "closed_at", "withdrawal_reason", "updated_at"])
+    run_closing_handlers(proposition, by)
     journal_record(
         action="decisions.proposition.withdrawn",
         actor=by,

@@ -4,12 +4,15 @@ Data is built through the services, so the tests exercise the real rules.
 """
 
 import functools
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from communes import services
 from communes.importer import find_epci, load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Seat, Territoire
+from decisions import services as decision_services
 
 MORTAGNE = "248500662"  # CC du Pays de Mortagne, 11 communes
 ACHARDS = "248500530"  # CC du Pays des Achards, 9 communes
@@ -179,3 +182,37 @@ def api_for():
         return api
 
     return login
+
+
+@pytest.fixture
+def open_proposition(mortagne, dgs_epci):
+    """Open a proposition by the EPCI's DGS, closing in three days."""
+
+    def create(**fields):
+        fields.setdefault("title", "Mutualiser le service commun d'instruction des autorisations d'urbanisme")
+        fields.setdefault("body", "Le service commun instruit **toutes** les autorisations à partir du 1er janvier.")
+        proposition = decision_services.proposition_create(territoire=mortagne, author=dgs_epci, **fields)
+        return decision_services.proposition_open(
+            proposition=proposition, by=dgs_epci, closes_at=timezone.now() + timedelta(days=3)
+        )
+
+    return create
+
+
+@pytest.fixture
+def suppleant_commune(mortagne, dgs_commune):
+    """The DGA of Mortagne-sur-Sèvre, its suppléant."""
+    return make_member(
+        mortagne, "Mortagne-sur-Sèvre", "dga@mortagne-sur-sevre.test", Membership.Role.DGA, Seat.Kind.SUPPLEANT
+    )
+
+
+@pytest.fixture
+def voices(mortagne, dgs_epci, dgs_commune, sg_petite_commune):
+    """Titulaires for four more communes, so that six of the twelve collectivités have a voice."""
+    names = ["Chanverrie", "Saint-Laurent-sur-Sèvre", "La Gaubretière", "Tiffauges"]
+    extra = [
+        make_member(mortagne, name, f"dgs{i}@{i}.test", Membership.Role.DGS, Seat.Kind.TITULAIRE)
+        for i, name in enumerate(names)
+    ]
+    return [dgs_epci, dgs_commune, sg_petite_commune, *extra]

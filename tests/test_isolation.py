@@ -11,6 +11,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from charte import services as charte_services
+from charte.models import Amendement, Charte, Ratification, Section, Signature, Version
 from communes import services
 from communes.models import Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
 from decisions import services as decision_services
@@ -29,6 +31,9 @@ class Objects:
     journal_entry: JournalEntry
     proposition: Proposition
     action: Action
+    version: Version
+    section: Section
+    amendement: Amendement
 
 
 # URL name -> function building its kwargs (besides territoire_slug) from Objects.
@@ -79,6 +84,33 @@ ISOLATED_URLS = {
     "api:proposition-positions": lambda o: {"pk": o.proposition.pk},
     "api:action-list": lambda o: {},
     "api:action-detail": lambda o: {"pk": o.action.pk},
+    "api:charte-version-list": lambda o: {},
+    "api:charte-version-detail": lambda o: {"number": o.version.number},
+    "api:charte-version-signer": lambda o: {"number": o.version.number},
+    "api:charte-version-ratifier": lambda o: {"number": o.version.number},
+    "api:charte-section-detail": lambda o: {"pk": o.section.pk},
+    "api:charte-amendement-list": lambda o: {},
+    "api:charte-amendement-detail": lambda o: {"pk": o.amendement.pk},
+    "api:charte-amendement-reprendre": lambda o: {"pk": o.amendement.pk},
+    "api:charte-regles": lambda o: {},
+    "charte:charte": lambda o: {},
+    "charte:start": lambda o: {},
+    "charte:draft": lambda o: {},
+    "charte:draft_start": lambda o: {},
+    "charte:regles": lambda o: {},
+    "charte:submit": lambda o: {},
+    "charte:section_add": lambda o: {},
+    "charte:section": lambda o: {"section_id": o.section.pk},
+    "charte:versions": lambda o: {},
+    "charte:version": lambda o: {"number": o.version.number},
+    "charte:version_markdown": lambda o: {"number": o.version.number},
+    "charte:diff": lambda o: {"number": o.version.number, "other": o.version.number},
+    "charte:sign": lambda o: {"number": o.version.number},
+    "charte:ratify": lambda o: {"number": o.version.number},
+    "charte:amendements": lambda o: {},
+    "charte:amendement_create": lambda o: {},
+    "charte:amendement": lambda o: {"amendement_id": o.amendement.pk},
+    "charte:amendement_rebase": lambda o: {"amendement_id": o.amendement.pk},
 }
 
 
@@ -120,6 +152,22 @@ def objects(mortagne, dgs_epci, dgs_commune) -> Objects:
     action = decision_services.action_create(proposition=decided, by=dgs_epci, title="Suivre", owner_agent=dgs_epci)
     proposition = decision_services.proposition_create(territoire=mortagne, author=dgs_epci, title="Ouverte", body="B")
     decision_services.proposition_open(proposition=proposition, by=dgs_epci, closes_at=closes_at)
+    # The charter: version 1 in force (adopted under the fallback rule, quorum 0 for brevity), a draft, an amendment.
+    draft = charte_services.charte_start(territoire=mortagne, by=dgs_epci)
+    submitted = charte_services.draft_submit(version=draft, by=dgs_epci, closes_at=closes_at)
+    Proposition.objects.filter(pk=submitted.pk).update(quorum_percent=0)
+    decision_services.proposition_close(proposition=submitted, by=dgs_epci)
+    version = Version.objects.get(pk=draft.pk)
+    amendement = charte_services.amendement_propose(
+        charte=version.charte,
+        by=dgs_epci,
+        kind="section",
+        section_key="reunions",
+        text="T",
+        motive="M",
+        closes_at=closes_at,
+    )
+    new_draft = charte_services.draft_start(charte=version.charte, by=dgs_epci)
     return Objects(
         collectivite=membership.collectivite,
         membership=membership,
@@ -128,6 +176,9 @@ def objects(mortagne, dgs_epci, dgs_commune) -> Objects:
         journal_entry=JournalEntry.objects.filter(territoire=mortagne).first(),
         proposition=proposition,
         action=action,
+        version=version,
+        section=new_draft.sections.get(key="reunions"),
+        amendement=amendement,
     )
 
 
@@ -144,6 +195,9 @@ def assert_untouched(objects: Objects):
     assert objects.membership.is_active and objects.seat.ended_at is None and objects.invitation.is_usable
     assert objects.proposition.is_open and objects.proposition.rounds.count() == 1
     assert not Position.objects.exists() and objects.action.status == "a_faire"
+    objects.section.refresh_from_db()
+    assert objects.section.revision == 1 and not Signature.objects.exists() and not Ratification.objects.exists()
+    assert Charte.objects.count() == 1 and Version.objects.count() == 2
 
 
 @pytest.mark.parametrize("name", sorted(ISOLATED_URLS))
@@ -172,6 +226,7 @@ def test_an_object_of_another_territory_is_404_under_ones_own_slug(name, mortagn
     url = reverse(name, kwargs={"territoire_slug": achards.slug, **ISOLATED_URLS[name](objects)})
     client.force_login(outsider)  # the Achards' EPCI DGS: an administrator there
     statuses = [client.get(url).status_code, client.post(url, {}).status_code]
+    statuses.append(client.patch(url, {}, content_type="application/json").status_code)
     # 405 (method not allowed) answers the same for any id, so it reveals nothing.
     assert set(statuses) <= {404, 405} and 404 in statuses, statuses
     assert_untouched(objects)

@@ -17,7 +17,6 @@ from playwright.sync_api import Browser, Page, expect
 from communes.models import Membership
 from decisions import services
 from decisions.models import Position, Proposition
-from tests.decisions import conftest as decisions_fixtures
 from tests.e2e.conftest import TIMEOUT_MS
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -34,9 +33,6 @@ AMENDED_BODY = (
 OBJECTION = "Sans permanence en mairie, nos habitants devront aller à Mortagne pour chaque dossier."
 RESPONSE = "Une permanence mensuelle de l'instructeur est prévue dans les communes de moins de 500 habitants."
 ELSEWHERE = "Groupement de commandes pour les fournitures de bureau"
-
-# Titulaires for seven of the twelve collectivités, as in the decision engine's own tests.
-voices = decisions_fixtures.voices
 
 
 def h1(page: Page):

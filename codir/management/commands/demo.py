@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from charte import services as charte
+from charte.models import Charte
 from communes import services
 from communes.importer import find_epci, load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Seat, Territoire
@@ -194,6 +196,8 @@ class Command(BaseCommand):
             self._ensure_pending_invitation()
             self.stdout.write("  décisions du CoDir (registre, décision en cours, actions de suivi)")
             self._ensure_decisions()
+            self.stdout.write("  charte (version adoptée, amendement adopté, amendement en cours, signatures)")
+            self._ensure_charte()
             admin = Agent.objects.filter(email="admin@codir.test").first()
             if admin is None:
                 Agent.objects.create_superuser("admin@codir.test", password, first_name="Admin", last_name="Plateforme")
@@ -351,3 +355,54 @@ class Command(BaseCommand):
                 ),
             },
         )
+
+    def _ensure_charte(self) -> None:
+        """The starter charter rewritten and adopted, a rule amended (48 h → 72 h), another amendment open."""
+        territoire = Territoire.objects.get(siren=MORTAGNE_SIREN)
+        if Charte.objects.filter(territoire=territoire).exists():
+            return
+        agent = {p.collectivite: Agent.objects.get(email=p.email) for p in PERSONAS if p.seat == Seat.Kind.TITULAIRE}
+        dgs_epci = agent["CC du Pays de Mortagne"]
+        in_a_week = timezone.now() + timedelta(days=7)
+
+        def adopt(proposition):
+            for voice in list(agent.values())[:7]:
+                decisions.position_express(proposition=proposition, agent=voice, choice="pour")
+            decisions.proposition_close(proposition=proposition, by=proposition.author)
+
+        draft = charte.charte_start(territoire=territoire, by=dgs_epci)
+        reunions = draft.sections.get(key="reunions")
+        charte.section_save(
+            section=reunions,
+            by=agent["Mortagne-sur-Sèvre"],
+            title=reunions.title,
+            body=reunions.body.replace(
+                "Le CoDir se réunit avant chaque bureau communautaire",
+                "Le CoDir se réunit le jeudi matin précédant chaque bureau communautaire",
+            ),
+            based_on_revision=reunions.revision,
+        )
+        adopt(charte.draft_submit(version=draft, by=dgs_epci, closes_at=in_a_week))
+        rule = charte.amendement_propose(
+            charte=draft.charte,
+            by=agent["Chanverrie"],
+            kind="regle",
+            rule_name="delai_prevenance_heures",
+            rule_value=72,
+            motive="48 heures ne suffisent pas aux secrétaires de mairie pour lire les dossiers du bureau.",
+            closes_at=in_a_week,
+        )
+        adopt(rule.proposition)
+        charte.amendement_propose(
+            charte=draft.charte,
+            by=agent["Mallièvre"],
+            kind="section",
+            section_key="pacte-de-confiance",
+            text=draft.sections.get(key="pacte-de-confiance").body
+            + "\n- accueillir chaque année un ou une collègue d'une autre commune pour une journée « vis ma vie ».",
+            motive="Rendre concret l'engagement d'entraide entre petites et grandes communes.",
+            closes_at=in_a_week,
+        )
+        in_force = draft.charte.versions.get(status="adoptee")
+        for name in ("CC du Pays de Mortagne", "Mortagne-sur-Sèvre", "Chanverrie", "Mallièvre"):
+            charte.version_sign(version=in_force, by=agent[name])
