@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from charte.models import Regles, Version
+from communes.text import clean_text
 
 _TOKENS = re.compile(r"\s+|[^\s]+")
 
@@ -18,7 +19,7 @@ def word_diff_html(old: str, new: str) -> SafeString:
 
     Screen readers are told where a change starts and ends, since strike-through is not read out.
     """
-    before, after = _TOKENS.findall(old), _TOKENS.findall(new)
+    before, after = _TOKENS.findall(clean_text(old)), _TOKENS.findall(clean_text(new))
     removed_label, added_label, end_label = _("[supprimé : "), _("[ajouté : "), "]"
     parts = []
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)

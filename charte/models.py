@@ -264,6 +264,10 @@ class Amendement(models.Model):
     def __str__(self) -> str:
         return f"Amendement {self.pk} — {self.get_kind_display()}"
 
+    @property
+    def rule_label(self) -> str:
+        return str(Regles._meta.get_field(self.rule_name).verbose_name) if self.rule_name else ""
+
 
 class Signature(models.Model):
     """The titulaire of a collectivité signs an adopted version on its behalf."""

@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from charte.models import Amendement, Charte, Ratification, Regles, Section, Signature, Version
-from communes.models import Collectivite, Territoire
+from communes.models import Collectivite, Seat, Territoire
 from decisions.outcome import Rule
 
 
@@ -80,3 +80,10 @@ def ratification_table(territoire: Territoire, version: Version) -> list[Ratific
         RatificationRow(c, signatures.get(c.pk), ratifications.get(c.pk))
         for c in Collectivite.objects.for_territoire(territoire).active()
     ]
+
+
+def seat_of(access) -> Seat | None:
+    """The seat the agent holds in this territory, if any (to offer signing and ratifying)."""
+    if access.membership is None:
+        return None
+    return Seat.objects.active().filter(membership=access.membership).first()

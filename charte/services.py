@@ -20,7 +20,7 @@ from charte.models import Amendement, Charte, Ratification, Regles, Section, Sig
 from charte.starter import STARTER_SECTIONS
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Seat, Territoire
-from communes.text import render_markdown
+from communes.text import clean_text, render_markdown
 from decisions import services as decisions
 from decisions.models import Proposition
 
@@ -137,6 +137,7 @@ def section_save(*, section: Section, by: Agent, title: str, body: str, based_on
     _require_editable(section.version)
     if not title.strip():
         raise ValidationError({"title": _("Une section a besoin d'un titre.")})
+    body = clean_text(body)
     updated = Section.objects.filter(pk=section.pk, revision=based_on_revision).update(
         title=title.strip(),
         body=body,
@@ -164,6 +165,7 @@ def section_add(*, version: Version, by: Agent, title: str, body: str) -> Sectio
     _require_editable(version)
     if not title.strip():
         raise ValidationError({"title": _("Une section a besoin d'un titre.")})
+    body = clean_text(body)
     key = _unique_key(version, title)
     position = (version.sections.aggregate(last=Max("position"))["last"] or 0) + 1
     section = Section.objects.create(
@@ -259,6 +261,7 @@ def amendement_propose(
     in_force = charte.versions.filter(status=Version.Status.ADOPTEE).first()
     if in_force is None:
         raise ValidationError(_("La charte n'a pas encore de version adoptée : travaillez sur le brouillon."))
+    text = clean_text(text)
     if not motive.strip():
         raise ValidationError({"motive": _("Dites pourquoi vous proposez ce changement.")})
     amendement = Amendement(charte=charte, kind=kind, base_version=in_force, motive=motive.strip(), author=by)
@@ -266,6 +269,10 @@ def amendement_propose(
         section = in_force.sections.filter(key=section_key).first()
         if section is None:
             raise ValidationError({"section_key": _("Cette section n'existe pas dans la version en vigueur.")})
+        if not text.strip():
+            raise ValidationError(
+                {"text": _("Le texte proposé est vide : pour retirer une section, dites-le dans le texte.")}
+            )
         if text == section.body:
             raise ValidationError({"text": _("Le texte proposé est identique au texte en vigueur.")})
         amendement.section_key, amendement.title, amendement.base_text, amendement.text = (
@@ -419,6 +426,9 @@ def amendement_rebase(*, amendement: Amendement, by: Agent, text: str, closes_at
         section = in_force.sections.filter(key=amendement.section_key).first()
         if section is None:
             raise ValidationError(_("Cette section n'existe plus dans la version en vigueur."))
+        text = clean_text(text)
+        if not text.strip():
+            raise ValidationError({"text": _("Le texte proposé est vide.")})
         amendement.base_text, amendement.text = section.body, text
     else:
         amendement.base_text = json.dumps(getattr(in_force.regles, amendement.rule_name))

@@ -1,5 +1,7 @@
 """Pages of the charter: the version in force, the draft, history and diffs, amendments, signatures."""
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -195,21 +197,38 @@ class SectionAddView(CharteBase):
 class VersionsView(CharteBase):
     def get(self, request, territoire_slug):
         charte = access_charte(self.access)
-        return self.page("versions.html", charte=charte, versions=selectors.versions_of(charte))
+        versions = list(selectors.versions_of(charte))
+        numbers = {v.number for v in versions}
+        try:
+            old, new = int(request.GET.get("de", "")), int(request.GET.get("a", ""))
+        except ValueError:
+            old = new = None
+        if old in numbers and new in numbers:
+            return self.to("diff", old, new)
+        return self.page("versions.html", charte=charte, versions=versions)
 
 
 class VersionView(CharteBase):
     def get(self, request, territoire_slug, number):
         access_version(self.access, number)
+        return self._render(number, RatificationForm())
+
+    def _render(self, number, ratification_form, status=200):
         charte = access_charte(self.access)
         version = selectors.version_of(charte, number)
+        rows = selectors.ratification_table(self.territoire, version) if version.is_adopted else []
+        seat = selectors.seat_of(self.access)
+        mine = next((row for row in rows if seat and row.collectivite.pk == seat.collectivite_id), None)
         return self.page(
             "version.html",
+            status=status,
             charte=charte,
             version=version,
             regles=_rules_display(version.regles),
-            rows=selectors.ratification_table(self.territoire, version) if version.is_adopted else [],
-            ratification_form=RatificationForm(),
+            rows=rows,
+            can_sign=bool(mine and seat.kind == "titulaire" and not mine.signature),
+            can_ratify=bool(mine and not mine.ratification),
+            ratification_form=ratification_form,
         )
 
 
@@ -252,12 +271,14 @@ class SignView(CharteBase):
         return self.to("version", number)
 
 
-class RatifyView(CharteBase):
+class RatifyView(VersionView):
     def post(self, request, territoire_slug, number):
         version = access_version(self.access, number)
         form = RatificationForm(request.POST, request.FILES)
         membership = self.access.membership
-        if membership is not None and form.is_valid():
+        if membership is None:
+            form.add_error(None, _("Seul·e un membre du territoire enregistre une ratification."))
+        elif form.is_valid():
             try:
                 services.ratification_record(
                     version=version, collectivite=membership.collectivite, by=request.user, **form.cleaned_data
@@ -267,19 +288,7 @@ class RatifyView(CharteBase):
             else:
                 messages.success(request, _("Ratification enregistrée."))
                 return self.to("version", number)
-        elif membership is None:
-            form.add_error(None, _("Seul·e un membre du territoire enregistre une ratification."))
-        charte = access_charte(self.access)
-        version = selectors.version_of(charte, number)
-        return self.page(
-            "version.html",
-            status=400,
-            charte=charte,
-            version=version,
-            regles=_rules_display(version.regles),
-            rows=selectors.ratification_table(self.territoire, version),
-            ratification_form=form,
-        )
+        return self._render(number, form, status=400)
 
 
 class AmendementsView(CharteBase):
@@ -298,9 +307,12 @@ class AmendementCreateView(CharteBase):
         charte = access_charte(self.access)
         version = selectors.version_in_force(charte)
         kind = self._kind()
-        form = AmendementForm(
-            version=version, kind=kind, initial={"kind": kind, "section_key": request.GET.get("section")}
-        )
+        sections = list(version.sections.all()) if version else []
+        chosen = next((s for s in sections if s.key == request.GET.get("section")), sections[0] if sections else None)
+        initial = {"kind": kind, "section_key": chosen.key if chosen else "", "text": chosen.body if chosen else ""}
+        if kind != Amendement.Kind.SECTION:
+            initial["text"] = ""
+        form = AmendementForm(version=version, kind=kind, initial=initial)
         return self.page("amendement_form.html", charte=charte, version=version, form=form, kind=kind)
 
     def post(self, request, territoire_slug):
@@ -335,7 +347,7 @@ class AmendementView(CharteBase):
             current_text=current_text,
             can_rebase=amendement.status == Amendement.Status.A_REBASER
             and request.user.has_perm("charte.change_amendement", amendement),
-            rule_label=Regles._meta.get_field(amendement.rule_name).verbose_name if amendement.rule_name else "",
+            rule_change=_rule_change(amendement) if amendement.kind == Amendement.Kind.REGLE else None,
         )
 
 
@@ -363,15 +375,26 @@ class AmendementRebaseView(CharteBase):
         return self.page("rebase.html", status=status, amendement=amendement, section=section, form=form)
 
 
-def _rules_display(regles: Regles) -> list[tuple[str, str, object]]:
+def _rule_value_display(name: str, value) -> str:
+    field = Regles._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.choices).get(value, value))
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    return str(value)
+
+
+def _rules_display(regles: Regles) -> list[tuple[str, str, str]]:
     """(label, help text, value shown) of each rule, in the charter's order."""
-    rows = []
-    for name in Regles.NAMES:
-        field = Regles._meta.get_field(name)
-        value = getattr(regles, name)
-        if field.choices:
-            value = dict(field.choices).get(value, value)
-        elif isinstance(value, bool):
-            value = _("oui") if value else _("non")
-        rows.append((field.verbose_name, field.help_text, value))
-    return rows
+    fields = [Regles._meta.get_field(name) for name in Regles.NAMES]
+    return [(f.verbose_name, f.help_text, _rule_value_display(f.name, getattr(regles, f.name))) for f in fields]
+
+
+def _rule_change(amendement: Amendement) -> tuple[str, str, str]:
+    """(label, value in force when proposed, value proposed) of a rule amendment, as people read them."""
+    name = amendement.rule_name
+    return (
+        Regles._meta.get_field(name).verbose_name,
+        _rule_value_display(name, json.loads(amendement.base_text)),
+        _rule_value_display(name, amendement.rule_value),
+    )

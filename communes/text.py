@@ -15,6 +15,11 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "h3": {"id"}, "
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+def clean_text(text: str) -> str:
+    """Line breaks as typed in a browser's text area (CRLF) become plain LF, so texts compare equal."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def render_markdown(source: str) -> str:
     """Safe HTML for a Markdown text; headings start at h3 so they sit below the page's own."""
     html = markdown.markdown(

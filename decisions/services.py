@@ -15,7 +15,7 @@ from guardian.shortcuts import assign_perm
 
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Seat, Territoire
-from communes.text import render_markdown
+from communes.text import clean_text, render_markdown
 from decisions import tasks
 from decisions.hooks import run_closing_handlers
 from decisions.models import Action, Position, Proposition, Round
@@ -48,6 +48,7 @@ def proposition_create(
 ) -> Proposition:
     """Create a draft; the rule defaults to the territory's rules in force (the charter)."""
     rule = default_rule(territoire)
+    body = clean_text(body)
     proposition = Proposition(
         territoire=territoire,
         author=author,
@@ -78,7 +79,7 @@ def proposition_update(*, proposition: Proposition, by: Agent, **fields) -> Prop
     for name, value in fields.items():
         if name not in allowed:
             raise ValueError(f"{name} cannot be updated")
-        setattr(proposition, name, value)
+        setattr(proposition, name, clean_text(value) if name == "body" else value)
     proposition.body_html = render_markdown(proposition.body)
     proposition.full_clean()
     proposition.save()
@@ -258,6 +259,7 @@ def proposition_amend(
                 % {"noms": ", ".join(str(p.collectivite) for p in missing)}
             }
         )
+    body = clean_text(body)
     if not body.strip():
         raise ValidationError({"body": _("Le texte amendé ne peut pas être vide.")})
     now = timezone.now()

@@ -246,3 +246,30 @@ def test_a_written_script_is_shown_as_text_not_run(mortagne, dgs_epci, client):
     version_page = client.get(url("version", mortagne, 1)).content.decode()
     assert "<script>alert(1)" not in version_page and "onerror" not in version_page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in version_page and "<strong>ok</strong>" in version_page
+
+
+def test_any_two_versions_can_be_compared(charte_in_force, mortagne, dgs_commune, voices, client):
+    amendement = services.amendement_propose(
+        charte=charte_in_force,
+        by=dgs_commune,
+        kind="nouvelle_section",
+        title="Vis ma vie",
+        text="Deux journées.",
+        motive="m",
+        closes_at=timezone.now() + timedelta(days=3),
+    )
+    adopt(amendement.proposition, voices, dgs_commune)
+    client.force_login(dgs_commune)
+    response = client.get(url("versions", mortagne), {"de": "2", "a": "1"})
+    assert response.status_code == 302 and response["Location"] == url("diff", mortagne, 2, 1)
+    assert "supprimée" in plain(client.get(response["Location"]))
+    assert client.get(url("versions", mortagne), {"de": "9", "a": "x"}).status_code == 200
+
+
+def test_rerender_markdown_refreshes_stored_html(charte_in_force, capsys):
+    from django.core.management import call_command
+
+    Section.objects.update(body_html="<p>ancien rendu</p>")
+    call_command("rerender_markdown")
+    assert not Section.objects.filter(body_html="<p>ancien rendu</p>").exists()
+    assert "sections : 10 texte(s) recalculé(s) sur 10." in capsys.readouterr().out

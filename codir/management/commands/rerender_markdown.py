@@ -1,0 +1,34 @@
+"""Re-render the stored HTML of every Markdown text, after a change of the sanitising policy."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from charte.models import Section
+from communes.text import render_markdown
+from decisions.models import Proposition, Round
+
+# Every model that keeps a Markdown source beside its rendered HTML.
+RENDERED = [(Proposition, "body", "body_html"), (Round, "body", "body_html"), (Section, "body", "body_html")]
+BATCH = 500
+
+
+class Command(BaseCommand):
+    help = "Recalcule le HTML stocké de tous les textes Markdown (après un changement de la politique de nettoyage)."
+
+    def handle(self, *args, **options):
+        for model, source, target in RENDERED:
+            total = model.objects.count()
+            changed = 0
+            for start in range(0, total, BATCH):
+                with transaction.atomic():
+                    rows = list(model.objects.order_by("pk").only("pk", source, target)[start : start + BATCH])
+                    stale = []
+                    for row in rows:
+                        html = render_markdown(getattr(row, source))
+                        if html != getattr(row, target):
+                            setattr(row, target, html)
+                            stale.append(row)
+                    model.objects.bulk_update(stale, [target])
+                    changed += len(stale)
+                self.stdout.write(f"{model._meta.verbose_name_plural} : {min(start + BATCH, total)}/{total}")
+            self.stdout.write(f"{model._meta.verbose_name_plural} : {changed} texte(s) recalculé(s) sur {total}.")
