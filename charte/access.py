@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from charte.models import Amendement, Charte, Section, Version
+from charte.models import Amendement, Charte, Ratification, Section, Version
 from communes.access import TerritoireAccess, require_admin
 
 
@@ -46,3 +46,10 @@ def access_amendement(access: TerritoireAccess, amendement_id: int, *, write: bo
     if write and not (access.can_contribute and access.agent.has_perm("charte.change_amendement", amendement)):
         raise PermissionDenied
     return amendement
+
+
+def access_ratification(access: TerritoireAccess, ratification_id: int) -> Ratification:
+    """Deliberations are served through this check, never from a public folder."""
+    return get_object_or_404(
+        Ratification.objects.filter(version__charte__territoire=access.territoire), pk=ratification_id
+    )

@@ -21,6 +21,11 @@ urlpatterns = [
     path("versions/<int:number>/comparer/<int:other>/", views.DiffView.as_view(), name="diff"),
     path("versions/<int:number>/signer/", views.SignView.as_view(), name="sign"),
     path("versions/<int:number>/ratifier/", views.RatifyView.as_view(), name="ratify"),
+    path(
+        "ratifications/<int:ratification_id>/deliberation.pdf",
+        views.RatificationPdfView.as_view(),
+        name="ratification_pdf",
+    ),
     path("amendements/", views.AmendementsView.as_view(), name="amendements"),
     path("amendements/nouveau/", views.AmendementCreateView.as_view(), name="amendement_create"),
     path("amendements/<int:amendement_id>/", views.AmendementView.as_view(), name="amendement"),

@@ -4,7 +4,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from charte.access import (
     access_amendement,
     access_charte,
     access_draft_section,
+    access_ratification,
     access_version,
     require_convener,
     require_writer,
@@ -289,6 +290,16 @@ class RatifyView(VersionView):
                 messages.success(request, _("Ratification enregistrée."))
                 return self.to("version", number)
         return self._render(number, form, status=400)
+
+
+class RatificationPdfView(CharteBase):
+    def get(self, request, territoire_slug, ratification_id):
+        ratification = access_ratification(self.access, ratification_id)
+        if not ratification.document:
+            raise Http404
+        return FileResponse(
+            ratification.document.open("rb"), content_type="application/pdf", filename="deliberation.pdf"
+        )
 
 
 class AmendementsView(CharteBase):

@@ -5,6 +5,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from charte import api as charte_api
+from codir import api as codir_api
 from communes import api as communes_api
 from decisions import api as decisions_api
 
@@ -19,6 +20,8 @@ router.register(f"{TERRITOIRE}/invitations", communes_api.InvitationViewSet, bas
 router.register(f"{TERRITOIRE}/journal", communes_api.JournalViewSet, basename="journal")
 router.register(f"{TERRITOIRE}/propositions", decisions_api.PropositionViewSet, basename="proposition")
 router.register(f"{TERRITOIRE}/actions", decisions_api.ActionViewSet, basename="action")
+router.register(f"{TERRITOIRE}/instances", codir_api.InstanceViewSet, basename="instance")
+router.register(f"{TERRITOIRE}/reunions", codir_api.ReunionViewSet, basename="reunion")
 router.register(f"{TERRITOIRE}/charte/versions", charte_api.VersionViewSet, basename="charte-version")
 router.register(f"{TERRITOIRE}/charte/sections", charte_api.SectionViewSet, basename="charte-section")
 router.register(f"{TERRITOIRE}/charte/amendements", charte_api.AmendementViewSet, basename="charte-amendement")

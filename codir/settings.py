@@ -193,6 +193,8 @@ SPECTACULAR_SETTINGS = {
         "PropositionStatusEnum": "decisions.models.Proposition.Status",
         "ActionStatusEnum": "decisions.models.Action.Status",
         "VersionStatusEnum": "charte.models.Version.Status",
+        "InstanceKindEnum": "codir.models.Instance.Kind",
+        "AgendaVersionKindEnum": "codir.models.AgendaVersion.Kind",
         "DecisionModeEnum": "decisions.models.ModeChoices",
         "MajorityEnum": "decisions.models.MajorityChoices",
         "AmendementStatusEnum": "charte.models.Amendement.Status",

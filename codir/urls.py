@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -32,6 +31,7 @@ urlpatterns = [
     path("t/<slug:territoire_slug>/", include("communes.urls")),
     path("t/<slug:territoire_slug>/decisions/", include("decisions.urls")),
     path("t/<slug:territoire_slug>/charte/", include("charte.urls")),
+    path("t/<slug:territoire_slug>/reunions/", include("codir.meetings_urls")),
     path("api/v1/", include("codir.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
@@ -40,7 +40,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (agenda documents, deliberations) are never served from a public folder:
+# each goes through a view that checks the territory.

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from charte import services as charte_services
 from charte.models import Amendement, Charte, Ratification, Section, Signature, Version
+from codir import services as codir_services
+from codir.models import Document, Instance, PointOdj, Reunion
 from communes import services
 from communes.models import Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
 from decisions import services as decision_services
@@ -34,6 +37,10 @@ class Objects:
     version: Version
     section: Section
     amendement: Amendement
+    ratification: Ratification
+    instance: Instance
+    reunion: Reunion
+    document: Document
 
 
 # URL name -> function building its kwargs (besides territoire_slug) from Objects.
@@ -93,6 +100,20 @@ ISOLATED_URLS = {
     "api:charte-amendement-detail": lambda o: {"pk": o.amendement.pk},
     "api:charte-amendement-reprendre": lambda o: {"pk": o.amendement.pk},
     "api:charte-regles": lambda o: {},
+    "api:instance-list": lambda o: {},
+    "api:instance-detail": lambda o: {"pk": o.instance.pk},
+    "api:reunion-list": lambda o: {},
+    "api:reunion-detail": lambda o: {"pk": o.reunion.pk},
+    "api:reunion-points": lambda o: {"pk": o.reunion.pk},
+    "api:reunion-pris-connaissance": lambda o: {"pk": o.reunion.pk},
+    "codir:calendar": lambda o: {},
+    "codir:reunion_create": lambda o: {},
+    "codir:reunion": lambda o: {"reunion_id": o.reunion.pk},
+    "codir:point_add": lambda o: {"reunion_id": o.reunion.pk},
+    "codir:acknowledge": lambda o: {"reunion_id": o.reunion.pk},
+    "codir:instance_create": lambda o: {},
+    "codir:instance": lambda o: {"instance_id": o.instance.pk},
+    "codir:document": lambda o: {"document_id": o.document.pk},
     "charte:charte": lambda o: {},
     "charte:start": lambda o: {},
     "charte:draft": lambda o: {},
@@ -108,6 +129,7 @@ ISOLATED_URLS = {
     "charte:sign": lambda o: {"number": o.version.number},
     "charte:ratify": lambda o: {"number": o.version.number},
     "charte:amendements": lambda o: {},
+    "charte:ratification_pdf": lambda o: {"ratification_id": o.ratification.pk},
     "charte:amendement_create": lambda o: {},
     "charte:amendement": lambda o: {"amendement_id": o.amendement.pk},
     "charte:amendement_rebase": lambda o: {"amendement_id": o.amendement.pk},
@@ -136,7 +158,8 @@ def test_every_territory_url_has_an_isolation_check():
 
 
 @pytest.fixture
-def objects(mortagne, dgs_epci, dgs_commune) -> Objects:
+def objects(mortagne, dgs_epci, dgs_commune, settings, tmp_path) -> Objects:
+    settings.MEDIA_ROOT = tmp_path
     invitation = services.invitation_create(
         territoire=mortagne,
         collectivite=collectivite(mortagne, "Tiffauges"),
@@ -168,6 +191,31 @@ def objects(mortagne, dgs_epci, dgs_commune) -> Objects:
         closes_at=closes_at,
     )
     new_draft = charte_services.draft_start(charte=version.charte, by=dgs_epci)
+    ratification = charte_services.ratification_record(
+        version=version,
+        collectivite=membership.collectivite,
+        by=dgs_commune,
+        deliberation_date=timezone.localdate(),
+        deliberation_number="2026-1",
+        document=SimpleUploadedFile("d.pdf", b"%PDF-1.4", content_type="application/pdf"),
+    )
+    instance = codir_services.instance_create(
+        territoire=mortagne, by=dgs_epci, kind="bureau", starts_at=timezone.now() + timedelta(days=20)
+    )
+    reunion = codir_services.reunion_create(
+        territoire=mortagne,
+        by=dgs_epci,
+        title="CoDir",
+        starts_at=timezone.now() + timedelta(days=10),
+        ends_at=timezone.now() + timedelta(days=10, hours=2),
+        instance=instance,
+    )
+    point = codir_services.point_add(
+        reunion=reunion,
+        by=dgs_commune,
+        title="Point",
+        documents=[SimpleUploadedFile("note.pdf", b"%PDF-1.4", content_type="application/pdf")],
+    )
     return Objects(
         collectivite=membership.collectivite,
         membership=membership,
@@ -179,6 +227,10 @@ def objects(mortagne, dgs_epci, dgs_commune) -> Objects:
         version=version,
         section=new_draft.sections.get(key="reunions"),
         amendement=amendement,
+        ratification=ratification,
+        instance=instance,
+        reunion=reunion,
+        document=point.documents.get(),
     )
 
 
@@ -196,8 +248,9 @@ def assert_untouched(objects: Objects):
     assert objects.proposition.is_open and objects.proposition.rounds.count() == 1
     assert not Position.objects.exists() and objects.action.status == "a_faire"
     objects.section.refresh_from_db()
-    assert objects.section.revision == 1 and not Signature.objects.exists() and not Ratification.objects.exists()
+    assert objects.section.revision == 1 and not Signature.objects.exists() and Ratification.objects.count() == 1
     assert Charte.objects.count() == 1 and Version.objects.count() == 2
+    assert PointOdj.objects.count() == 1 and Reunion.objects.count() == 1 and Instance.objects.count() == 1
 
 
 @pytest.mark.parametrize("name", sorted(ISOLATED_URLS))

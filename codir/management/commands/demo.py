@@ -9,10 +9,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from charte import services as charte
 from charte.models import Charte
+from codir import services as meetings
+from codir.models import Reunion
 from communes import services
 from communes.importer import find_epci, load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Seat, Territoire
@@ -198,6 +201,8 @@ class Command(BaseCommand):
             self._ensure_decisions()
             self.stdout.write("  charte (version adoptée, amendement adopté, amendement en cours, signatures)")
             self._ensure_charte()
+            self.stdout.write("  réunions (conseil, bureau, CoDir préparatoires, ordres du jour, envois)")
+            self._ensure_meetings()
             admin = Agent.objects.filter(email="admin@codir.test").first()
             if admin is None:
                 Agent.objects.create_superuser("admin@codir.test", password, first_name="Admin", last_name="Plateforme")
@@ -406,3 +411,78 @@ class Command(BaseCommand):
         in_force = draft.charte.versions.get(status="adoptee")
         for name in ("CC du Pays de Mortagne", "Mortagne-sur-Sèvre", "Chanverrie", "Mallièvre"):
             charte.version_sign(version=in_force, by=agent[name])
+
+    def _ensure_meetings(self) -> None:
+        """A conseil and a bureau ahead, the CoDir that prepares the bureau with items and documents,
+        and last month's CoDir whose agenda went out (with one reader who acknowledged it)."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        territoire = Territoire.objects.get(siren=MORTAGNE_SIREN)
+        if Reunion.objects.for_territoire(territoire).exists():
+            return
+        agent = {p.collectivite: Agent.objects.get(email=p.email) for p in PERSONAS if p.seat == Seat.Kind.TITULAIRE}
+        dgs_epci = agent["CC du Pays de Mortagne"]
+        today = timezone.localdate()
+
+        def at(days: int, hour: int):
+            return timezone.make_aware(
+                timezone.datetime.combine(today + timedelta(days=days), timezone.datetime.min.time()).replace(hour=hour)
+            )
+
+        def pdf(name: str) -> SimpleUploadedFile:
+            body = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF"
+            return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+        past = meetings.instance_create(
+            territoire=territoire,
+            by=dgs_epci,
+            kind="bureau",
+            starts_at=at(-20, 18),
+            place="Siège de la communauté, Mortagne-sur-Sèvre",
+        )
+        last = Reunion.objects.create(
+            territoire=territoire, instance=past, title="CoDir préparatoire au bureau communautaire",
+            starts_at=at(-27, 9), ends_at=at(-27, 11), place="Mairie de Chanverrie", created_by=dgs_epci,
+            host=Collectivite.objects.get(territoire=territoire, name="Chanverrie"), animateur=agent["Chanverrie"],
+        )  # fmt: skip
+        PointOdj = last.points.model
+        PointOdj.objects.create(
+            reunion=last, position=1, title="Bilan du plan de formation mutualisé", added_by=agent["Chanverrie"],
+            presenter=last.host, description="Taux de participation par commune.", description_html="<p>Taux de participation par commune.</p>",
+        )  # fmt: skip
+        meetings.dispatch_due(now=at(-29, 9))
+        # Last month's mails are history: they are not printed on the demo's console again.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            meetings.send_pending(now=at(-29, 9))
+        meetings.acknowledge(reunion=last, agent=agent["Mortagne-sur-Sèvre"], now=at(-28, 14))
+
+        conseil = meetings.instance_create(
+            territoire=territoire, by=dgs_epci, kind="conseil", starts_at=at(21, 19), place="Salle du conseil, Mortagne-sur-Sèvre",
+            agenda="- Budget primitif 2027\n- Pacte financier et fiscal\n- Arrêt du PLUi",
+        )  # fmt: skip
+        bureau = meetings.instance_create(
+            territoire=territoire, by=dgs_epci, kind="bureau", starts_at=at(14, 18), place="Siège de la communauté",
+            agenda="- Service commun ADS : convention\n- Groupement de commandes fournitures",
+        )  # fmt: skip
+        proposal = meetings.reunion_proposal(territoire, bureau)
+        reunion = meetings.reunion_create(
+            territoire=territoire, by=dgs_epci, title="CoDir préparatoire au bureau communautaire",
+            starts_at=proposal.starts_at, ends_at=proposal.starts_at + timedelta(hours=2),
+            place=f"Mairie de {proposal.host.name}" if proposal.host else "", host=proposal.host,
+            animateur=proposal.animateur, instance=bureau,
+        )  # fmt: skip
+        meetings.point_add(
+            reunion=reunion, by=agent["Mortagne-sur-Sèvre"], title="Service commun ADS : projet de convention",
+            description="Répartition du coût au nombre d'actes ; **permanence mensuelle** dans les communes de moins de 500 habitants.",
+            presenter=Collectivite.objects.get(territoire=territoire, name="Mortagne-sur-Sèvre"), duration_minutes=30,
+            documents=[pdf("convention-ads-projet.pdf")],
+        )  # fmt: skip
+        meetings.point_add(
+            reunion=reunion, by=agent["Mallièvre"], title="Groupement de commandes : fournitures de bureau 2027",
+            presenter=Collectivite.objects.get(territoire=territoire, name="Mallièvre"), duration_minutes=15,
+            documents=[pdf("besoins-fournitures-2027.pdf")],
+        )  # fmt: skip
+        meetings.reunion_create(
+            territoire=territoire, by=dgs_epci, title="CoDir préparatoire au conseil communautaire",
+            starts_at=at(13, 9), ends_at=at(13, 11), instance=conseil,
+        )  # fmt: skip

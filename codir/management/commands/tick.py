@@ -1,16 +1,22 @@
 from django.core.management.base import BaseCommand
 
+from codir.services import codir_sweep
 from decisions.services import decisions_sweep
 
 
 class Command(BaseCommand):
     help = (
-        "Traite les échéances : clôt les propositions arrivées à terme, relance les collectivités qui ne se sont "
+        "Traite les échéances : envoie les ordres du jour à l'échéance de la charte, clôt les propositions arrivées à terme, relance les collectivités qui ne se sont "
         "pas exprimées 24 h avant la clôture, relance les actions de suivi échues. À lancer chaque minute (cron) ; "
         "rattrape le retard après un arrêt."
     )
 
     def handle(self, *args, **options):
+        agenda = codir_sweep()
+        self.stdout.write(
+            f"Ordres du jour : {agenda.dispatched} envoyé(s) à l'échéance, {agenda.sent} courriel(s) parti(s) "
+            f"dont {agenda.late} en retard, {agenda.failed} échec(s), {agenda.reminded} rappel(s) d'ordre du jour vide."
+        )
         report = decisions_sweep()
         self.stdout.write(
             f"Décisions : {report.closed} close(s), {report.reminders} relance(s) ; "

@@ -1,0 +1,33 @@
+"""Who may do what with instances and CoDir meetings."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from codir.models import Document, Instance, Reunion
+from communes.access import TerritoireAccess, require_admin
+
+
+def require_convener(access: TerritoireAccess) -> None:
+    """Entering the instance calendar and planning meetings is for the territory's administrators."""
+    require_admin(access)
+
+
+def require_contributor(access: TerritoireAccess) -> None:
+    if not access.can_contribute:
+        raise PermissionDenied
+
+
+def access_instance(access: TerritoireAccess, instance_id: int) -> Instance:
+    return get_object_or_404(Instance.objects.for_territoire(access.territoire), pk=instance_id)
+
+
+def access_reunion(access: TerritoireAccess, reunion_id: int) -> Reunion:
+    return get_object_or_404(
+        Reunion.objects.for_territoire(access.territoire).select_related("host", "animateur", "instance", "created_by"),
+        pk=reunion_id,
+    )
+
+
+def access_document(access: TerritoireAccess, document_id: int) -> Document:
+    """Documents are the territory's: served through this check, never from a public folder."""
+    return get_object_or_404(Document.objects.filter(point__reunion__territoire=access.territoire), pk=document_id)

@@ -1,0 +1,178 @@
+"""REST API of instances and CoDir meetings: calendar, agenda items with documents, dispatch log."""
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from codir import selectors, services
+from codir.access import access_reunion, require_contributor, require_convener
+from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Reunion
+from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer, TerritoireAPIMixin
+from communes.models import Agent, Collectivite
+
+
+class InstanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Instance
+        fields = ["id", "kind", "title", "starts_at", "place", "agenda", "agenda_html", "uid", "sequence", "cancelled"]
+        read_only_fields = ["agenda_html", "uid", "sequence", "cancelled"]
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "name", "size", "uploaded_at", "url"]
+
+    def get_url(self, document) -> str:
+        # The download goes through the territory check, like the page.
+        return reverse("codir:document", args=[self.context["territoire"].slug, document.pk])
+
+
+class PointSerializer(serializers.ModelSerializer):
+    presenter = CollectiviteBriefSerializer(read_only=True)
+    documents = DocumentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PointOdj
+        fields = [
+            "id", "position", "title", "description", "description_html", "presenter", "duration_minutes",
+            "late", "late_consent", "added_at", "documents",
+        ]  # fmt: skip
+
+
+class PointCreateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    presenter = serializers.PrimaryKeyRelatedField(
+        queryset=Collectivite.objects.none(), required=False, allow_null=True
+    )
+    duration_minutes = serializers.IntegerField(min_value=5, max_value=240, default=15)
+    documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.context.get("territoire") is not None:
+            self.fields["presenter"].queryset = Collectivite.objects.for_territoire(self.context["territoire"]).active()
+
+
+class EnvoiSerializer(serializers.ModelSerializer):
+    recipient = AgentBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Envoi
+        fields = ["recipient", "sent_at", "late_by", "attempts", "read_at"]
+
+
+class AgendaVersionSerializer(serializers.ModelSerializer):
+    envois = EnvoiSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AgendaVersion
+        fields = ["number", "kind", "sequence", "changes", "due_at", "envois"]
+
+
+class ReunionSerializer(serializers.ModelSerializer):
+    instance = serializers.PrimaryKeyRelatedField(queryset=Instance.objects.none(), required=False, allow_null=True)
+    host = serializers.PrimaryKeyRelatedField(queryset=Collectivite.objects.none(), required=False, allow_null=True)
+    animateur = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.none(), required=False, allow_null=True)
+    dispatch_deadline = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Reunion
+        fields = [
+            "id", "title", "instance", "starts_at", "ends_at", "place", "host", "animateur", "uid", "sequence",
+            "cancelled_at", "dispatched_at", "dispatch_deadline",
+        ]  # fmt: skip
+        read_only_fields = ["uid", "sequence", "cancelled_at", "dispatched_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        territoire = self.context.get("territoire")
+        if territoire is not None:
+            self.fields["instance"].queryset = Instance.objects.for_territoire(territoire)
+            self.fields["host"].queryset = Collectivite.objects.for_territoire(territoire).active()
+            self.fields["animateur"].queryset = Agent.objects.filter(
+                memberships__territoire=territoire, memberships__ended_at__isnull=True
+            )
+
+    def get_dispatch_deadline(self, reunion) -> str:
+        return services.dispatch_deadline(reunion).isoformat()
+
+
+class ReunionDetailSerializer(ReunionSerializer):
+    points = serializers.SerializerMethodField()
+    agenda_versions = serializers.SerializerMethodField()
+
+    class Meta(ReunionSerializer.Meta):
+        fields = [*ReunionSerializer.Meta.fields, "points", "agenda_versions"]
+
+    @extend_schema_field(PointSerializer(many=True))
+    def get_points(self, reunion) -> list[dict]:
+        return PointSerializer(selectors.agenda_of(reunion), many=True, context=self.context).data
+
+    @extend_schema_field(AgendaVersionSerializer(many=True))
+    def get_agenda_versions(self, reunion) -> list[dict]:
+        return AgendaVersionSerializer(selectors.dispatch_log(reunion), many=True).data
+
+
+class InstanceViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The instances (conseil, bureau, conférence des maires…) the CoDir prepares."""
+
+    serializer_class = InstanceSerializer
+
+    def get_territoire_queryset(self):
+        return Instance.objects.for_territoire(self.territoire).order_by("starts_at")
+
+    def create(self, request, *args, **kwargs):
+        require_convener(self.access)  # before validating: a member without the right learns nothing more
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.instance_create(
+            territoire=self.territoire, by=self.request.user, **serializer.validated_data
+        )
+
+
+class ReunionViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """CoDir meetings with their agenda and the log of each agenda sending."""
+
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_serializer_class(self):
+        return ReunionDetailSerializer if self.action == "retrieve" else ReunionSerializer
+
+    def get_territoire_queryset(self):
+        return Reunion.objects.for_territoire(self.territoire).select_related("territoire").order_by("starts_at")
+
+    def create(self, request, *args, **kwargs):
+        require_convener(self.access)
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.reunion_create(
+            territoire=self.territoire, by=self.request.user, **serializer.validated_data
+        )
+
+    @extend_schema(request={"multipart/form-data": PointCreateSerializer}, responses={201: PointSerializer})
+    @action(detail=True, methods=["post"])
+    def points(self, request, territoire_slug, pk):
+        reunion = access_reunion(self.access, pk)
+        require_contributor(self.access)
+        serializer = PointCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        point = services.point_add(reunion=reunion, by=request.user, **serializer.validated_data)
+        return Response(
+            PointSerializer(point, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="pris-connaissance")
+    def pris_connaissance(self, request, territoire_slug, pk):
+        count = services.acknowledge(reunion=access_reunion(self.access, pk), agent=request.user)
+        return Response({"versions_lues": count})

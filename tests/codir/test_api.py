@@ -1,0 +1,71 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from codir import services
+from codir.models import PointOdj, Reunion
+
+pytestmark = pytest.mark.django_db
+
+
+def test_instances_meetings_items_and_dispatch_log_through_the_api(
+    mortagne, dgs_epci, dgs_commune, api_for, media_root
+):
+    api = api_for(dgs_epci)
+    instance = api.post(
+        reverse("api:instance-list", args=[mortagne.slug]),
+        {"kind": "bureau", "starts_at": (timezone.now() + timedelta(days=20)).isoformat(), "place": "Siège"},
+        format="json",
+    )
+    assert instance.status_code == 201, instance.json()
+    start = timezone.now() + timedelta(days=5)
+    created = api.post(
+        reverse("api:reunion-list", args=[mortagne.slug]),
+        {
+            "title": "CoDir",
+            "instance": instance.json()["id"],
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(),
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    reunion_id = created.json()["id"]
+    assert created.json()["dispatch_deadline"] == (start - timedelta(hours=48)).isoformat()
+    point = api_for(dgs_commune).post(
+        reverse("api:reunion-points", args=[mortagne.slug, reunion_id]),
+        {
+            "title": "Service commun ADS",
+            "duration_minutes": 20,
+            "documents": [SimpleUploadedFile("n.pdf", b"%PDF-1.4", content_type="application/pdf")],
+        },
+        format="multipart",
+    )
+    assert point.status_code == 201, point.json()
+    assert point.json()["documents"][0]["url"].startswith(f"/t/{mortagne.slug}/reunions/documents/")
+    services.codir_sweep(now=start - timedelta(hours=47))
+    detail = api.get(reverse("api:reunion-detail", args=[mortagne.slug, reunion_id])).json()
+    assert [p["title"] for p in detail["points"]] == ["Service commun ADS"]
+    assert len(detail["agenda_versions"][0]["envois"]) == 2 and len(mail.outbox) == 2
+    read = api_for(dgs_commune).post(reverse("api:reunion-pris-connaissance", args=[mortagne.slug, reunion_id]))
+    assert read.json() == {"versions_lues": 1}
+
+
+def test_bad_meeting_input_gets_french_400s_and_roles_are_checked(
+    mortagne, dgs_epci, dgs_commune, observateur, api_for, reunion
+):
+    url = reverse("api:reunion-list", args=[mortagne.slug])
+    response = api_for(dgs_epci).post(
+        url, {"title": "CoDir", "starts_at": "2020-01-01T09:00:00Z", "ends_at": "2020-01-01T11:00:00Z"}, format="json"
+    )
+    assert response.status_code == 400 and "futur" in response.json()["starts_at"][0]
+    assert api_for(dgs_commune).post(url, {"title": "X"}, format="json").status_code == 403
+    points = reverse("api:reunion-points", args=[mortagne.slug, reunion.pk])
+    assert api_for(observateur).post(points, {"title": "X"}, format="json").status_code == 403
+    response = api_for(dgs_commune).post(points, {"title": "", "duration_minutes": 1}, format="json")
+    assert response.status_code == 400 and {"title", "duration_minutes"} <= set(response.json())
+    assert Reunion.objects.count() == 1 and not PointOdj.objects.exists()
