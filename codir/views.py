@@ -1,5 +1,7 @@
 """Pages of instances and CoDir meetings: calendar, meeting page with its agenda and dispatch log."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
@@ -77,7 +79,7 @@ class ReunionCreateView(CodirBase):
             initial["title"] = _("CoDir préparatoire — %(instance)s") % {"instance": instance}
         if proposal.starts_at:
             initial["starts_at"] = timezone.localtime(proposal.starts_at)
-            initial["ends_at"] = timezone.localtime(proposal.starts_at) + timezone.timedelta(hours=2)
+            initial["ends_at"] = timezone.localtime(proposal.starts_at) + timedelta(hours=2)
         if proposal.host is not None:
             initial["place"] = (
                 _("Mairie de %(commune)s") % {"commune": proposal.host.name} if not proposal.host.is_epci else ""

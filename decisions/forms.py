@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -44,7 +46,7 @@ class OpenForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("closes_at", timezone.localtime() + timezone.timedelta(days=7))
+            self.initial.setdefault("closes_at", timezone.localtime() + timedelta(days=7))
 
 
 class PositionForm(forms.Form):

@@ -1,0 +1,409 @@
+"""CoDir meetings in the browser: an instance, the meeting that prepares it, its agenda and its dispatch.
+
+The EPCI's DGS enters a bureau communautaire and plans the CoDir that prepares it, prefilled by
+the charter's rules; two communes add an item each with a document, which members download and
+an agent of another territory cannot; at the deadline the agenda goes out to every member with a
+calendar invitation; a late item sends an update (SEQUENCE 1); a member acknowledges the agenda.
+axe-core checks each page.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone, translation
+from icalendar import Calendar
+from playwright.sync_api import Browser, Page, expect
+
+from codir import services
+from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Reunion
+from communes.models import Collectivite, Membership
+from tests.e2e.conftest import TIMEOUT_MS
+
+PARIS = ZoneInfo("Europe/Paris")
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+INSTANCE_PLACE = "Siège de la communauté de communes, salle du conseil"
+MORTAGNE_ITEM = "Schéma de mutualisation des services techniques"
+MORTAGNE_DOCUMENT = "note.pdf"
+MALLIEVRE_ITEM = "Transport scolaire : le circuit de Mallièvre"
+MALLIEVRE_DOCUMENT = "circuit-scolaire.pdf"
+LATE_ITEM = "Fermeture estivale de la mairie de Mallièvre"
+REASONS = [
+    "7 jours avant l'instance, selon la charte.",
+    "Lieu tournant : la collectivité qui a accueilli le moins récemment.",
+    "Animation tournante : le membre qui a animé le moins récemment.",
+]
+
+
+def h1(page: Page):
+    return page.get_by_role("heading", level=1)
+
+
+def main(page: Page):
+    return page.get_by_role("main")
+
+
+def status_message(page: Page, text: str):
+    return page.get_by_role("status").locator(".messages").filter(has_text=text)
+
+
+def summary(page: Page, term: str):
+    """The value a summary list shows for a term (its <dd>)."""
+    return main(page).locator(f'dl.summary-list dt:text-is("{term}") + dd')
+
+
+def agenda_item(page: Page, title: str):
+    return main(page).locator("ol.agenda > li").filter(has=page.get_by_role("heading", name=title))
+
+
+def dispatch_table(page: Page, number: int):
+    return page.get_by_role("table", name=re.compile(rf"^Version {number} — "))
+
+
+def recipient_row(page: Page, number: int, name: str):
+    return (
+        dispatch_table(page, number).get_by_role("row").filter(has=page.get_by_role("rowheader", name=name, exact=True))
+    )
+
+
+def in_paris(moment: datetime) -> str:
+    """A `datetime-local` value, in Paris time like the forms expect."""
+    return timezone.localtime(moment, PARIS).strftime("%Y-%m-%dT%H:%M")
+
+
+def french(moment: datetime, fmt: str) -> str:
+    """A date as the French pages show it (Django's `date` filter, Paris time)."""
+    with translation.override("fr"):
+        return date_filter(timezone.localtime(moment, PARIS), fmt)
+
+
+def pdf(name: str) -> dict:
+    return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
+
+
+def add_item(page: Page, title: str, presenter: str, minutes: str, document: dict | None = None) -> None:
+    form = main(page).locator("form").filter(has=page.get_by_role("button", name="Ajouter le point"))
+    form.get_by_label("Intitulé du point").fill(title)
+    form.get_by_label("Présenté par").select_option(label=presenter)
+    form.get_by_label("Durée prévue (minutes)").fill(minutes)
+    if document is not None:
+        form.get_by_label("Documents").set_input_files(document)
+    form.get_by_role("button", name="Ajouter le point").click()
+
+
+def invitation_of(mail) -> Calendar:
+    attachments = [a for a in mail.attachments if a[0] == "invitation.ics"]
+    assert len(attachments) == 1, f"{mail.subject}: {[a[0] for a in mail.attachments]}"
+    _name, content, mimetype = attachments[0]
+    assert mimetype.startswith("text/calendar")
+    return Calendar.from_ical(content)
+
+
+def event_of(calendar: Calendar):
+    events = calendar.walk("VEVENT")
+    assert len(events) == 1
+    return events[0]
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    """Uploaded documents go to a temporary folder, never to the project's media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def new_page(browser: Browser, live_server) -> Iterator[Callable[[], Page]]:
+    """Another person's browser: a fresh context (own cookies) on the live server."""
+    contexts = []
+
+    def open_page() -> Page:
+        context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.e2e
+def test_a_meeting_is_planned_its_agenda_filled_sent_updated_and_acknowledged(
+    page,
+    new_page,
+    mortagne,
+    dgs_epci,
+    dgs_commune,
+    sg_petite_commune,
+    outsider,
+    media_root,
+    log_in,
+    assert_accessible,
+    mailoutbox,
+):
+    slug = mortagne.slug
+    members = sorted(Membership.objects.active().filter(territoire=mortagne).values_list("agent__email", flat=True))
+    assert len(members) == 3
+    mallievre = Collectivite.objects.get(territoire=mortagne, name="Mallièvre")
+    mortagne_sur_sevre = Collectivite.objects.get(territoire=mortagne, name="Mortagne-sur-Sèvre")
+    # A bureau communautaire about twenty days ahead, at 18:30 Paris time.
+    instance_day = (timezone.localtime(timezone.now(), PARIS) + timedelta(days=20)).date()
+    instance_start = datetime.combine(instance_day, time(18, 30), tzinfo=PARIS)
+    instance_name = f"Bureau communautaire du {instance_day:%d/%m/%Y}"
+    # What the charter proposes: the CoDir 7 days before, at 9:00, for two hours.
+    codir_start = datetime.combine(instance_day - timedelta(days=7), time(9, 0), tzinfo=PARIS)
+    codir_title = f"CoDir préparatoire — {instance_name}"
+
+    # 1. The EPCI's DGS enters the instance, then plans the CoDir that prepares it.
+    log_in(page, dgs_epci.email)
+    main(page).get_by_role("link", name="CC du Pays de Mortagne").click()
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Réunions").click()
+    expect(page).to_have_url(re.compile(rf"/t/{slug}/reunions/$"))
+    expect(h1(page)).to_have_text("Réunions du CoDir")
+    expect(main(page)).to_contain_text("Aucune réunion à venir.")
+    expect(main(page)).to_contain_text("Aucune instance à venir.")
+    assert_accessible(page, "calendrier des réunions")
+
+    page.get_by_role("navigation", name="Planifier").get_by_role("link", name="Ajouter une instance").click()
+    expect(page).to_have_url(re.compile(rf"/t/{slug}/reunions/instances/nouvelle/$"))
+    expect(h1(page)).to_have_text("Ajouter une instance")
+    assert_accessible(page, "formulaire d'instance")
+
+    save = page.get_by_role("button", name="Enregistrer l'instance")
+    save.click()
+    expect(page.get_by_role("alert")).to_contain_text("Le formulaire contient des erreurs ; rien n'a été enregistré.")
+    expect(page.locator(".field--error")).to_have_count(1)  # the date; the kind always has a choice
+    expect(page.locator("#id_starts_at_error")).to_have_text("Ce champ est obligatoire.")
+    expect(page.locator("#id_starts_at")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#id_starts_at")).to_have_attribute("aria-describedby", "id_starts_at_error")
+    assert_accessible(page, "formulaire d'instance en erreur")
+    assert not Instance.objects.exists()
+
+    page.get_by_role("combobox", name="Instance").select_option(label="Bureau communautaire")
+    page.locator("#id_starts_at").fill(in_paris(instance_start))
+    page.get_by_label("Lieu").fill(INSTANCE_PLACE)
+    save.click()
+
+    instance = Instance.objects.get(territoire=mortagne)
+    assert (instance.kind, instance.starts_at, instance.place) == (
+        Instance.Kind.BUREAU,
+        instance_start,
+        INSTANCE_PLACE,
+    )
+    expect(page).to_have_url(re.compile(rf"/t/{slug}/reunions/instances/{instance.pk}/$"))
+    expect(status_message(page, "Instance enregistrée")).to_have_text(
+        "Instance enregistrée : planifiez le CoDir qui la prépare."
+    )
+    expect(h1(page)).to_have_text(instance_name)
+    expect(main(page)).to_contain_text(INSTANCE_PLACE)
+    expect(main(page)).to_contain_text("Aucun CoDir ne prépare encore cette instance.")
+    assert_accessible(page, "instance")
+
+    main(page).get_by_role("link", name="Planifier le CoDir qui la prépare").click()
+    expect(page).to_have_url(re.compile(rf"/t/{slug}/reunions/nouvelle/\?instance={instance.pk}$"))
+    expect(h1(page)).to_have_text("Planifier une réunion du CoDir")
+    proposals = main(page).locator(".notice").filter(has_text="Propositions de la charte (modifiables)")
+    expect(proposals.get_by_role("listitem")).to_have_text(REASONS)
+    expect(page.locator("#id_title")).to_have_value(codir_title)
+    expect(page.locator("#id_instance")).to_have_value(str(instance.pk))
+    expect(page.locator("#id_starts_at")).to_have_value(in_paris(codir_start))
+    expect(page.locator("#id_ends_at")).to_have_value(in_paris(codir_start + timedelta(hours=2)))
+    # Nobody has hosted nor animated yet: the smallest commune, and its secretary.
+    expect(page.locator("#id_host")).to_have_value(str(mallievre.pk))
+    expect(page.locator("#id_host option:checked")).to_have_text("Mallièvre")
+    expect(page.locator("#id_place")).to_have_value("Mairie de Mallièvre")
+    expect(page.locator("#id_animateur")).to_have_value(str(sg_petite_commune.pk))
+    expect(page.locator("#id_animateur option:checked")).to_have_text("Élodie Martineau")
+    assert_accessible(page, "formulaire de réunion prérempli")
+
+    page.get_by_role("button", name="Planifier la réunion").click()
+    reunion = Reunion.objects.get(territoire=mortagne)
+    reunion_path = f"/t/{slug}/reunions/{reunion.pk}/"
+    expect(page).to_have_url(re.compile(rf"{re.escape(reunion_path)}$"))
+    assert (reunion.title, reunion.starts_at, reunion.ends_at) == (
+        codir_title,
+        codir_start,
+        codir_start + timedelta(hours=2),
+    )
+    assert (reunion.instance, reunion.host, reunion.animateur) == (instance, mallievre, sg_petite_commune)
+    deadline = services.dispatch_deadline(reunion)
+    assert deadline == codir_start - timedelta(hours=48)
+    expect(status_message(page, "Réunion planifiée")).to_have_text(
+        "Réunion planifiée ; son ordre du jour partira automatiquement à l'échéance."
+    )
+    expect(h1(page)).to_have_text(codir_title)
+    expect(summary(page, "Envoi de l'ordre du jour")).to_have_text(
+        f"automatique le {french(deadline, 'l j F Y à H:i')} (délai de prévenance de la charte)"
+    )
+    expect(summary(page, "Accueil")).to_have_text("Mallièvre")
+    expect(summary(page, "Animation")).to_have_text("Élodie Martineau")
+    expect(main(page).get_by_role("link", name=instance_name)).to_be_visible()
+    expect(main(page)).to_contain_text("Aucun point pour l'instant.")
+    expect(page.get_by_role("heading", name="Envois de l'ordre du jour")).to_have_count(0)
+    assert_accessible(page, "réunion planifiée")
+    assert mailoutbox == []
+
+    # 2. Two communes, each in its own browser, add an item with a document.
+    mortagne_page = new_page()
+    log_in(mortagne_page, dgs_commune.email)
+    mortagne_page.goto(reunion_path)
+    expect(h1(mortagne_page)).to_have_text(codir_title)
+    add_item(mortagne_page, MORTAGNE_ITEM, "Mortagne-sur-Sèvre", "30", pdf(MORTAGNE_DOCUMENT))
+    expect(mortagne_page).to_have_url(re.compile(rf"{re.escape(reunion_path)}$"))
+    expect(status_message(mortagne_page, "Point ajouté")).to_have_text("Point ajouté à l'ordre du jour.")
+    expect(agenda_item(mortagne_page, MORTAGNE_ITEM)).to_contain_text("Mortagne-sur-Sèvre · 30 min")
+
+    mallievre_page = new_page()
+    log_in(mallievre_page, sg_petite_commune.email)
+    mallievre_page.goto(reunion_path)
+    mallievre_page.get_by_role("button", name="Ajouter le point").click()  # nothing filled in
+    expect(mallievre_page).to_have_url(re.compile(rf"{re.escape(reunion_path)}points/$"))
+    expect(mallievre_page.get_by_role("alert")).to_contain_text(
+        "Le formulaire contient des erreurs ; rien n'a été enregistré."
+    )
+    expect(mallievre_page.locator(".field--error")).to_have_count(1)
+    expect(mallievre_page.locator("#id_title_error")).to_have_text("Ce champ est obligatoire.")
+    expect(mallievre_page.locator("#id_documents")).to_have_attribute("aria-describedby", "id_documents_helptext")
+    assert_accessible(mallievre_page, "point en erreur")
+    assert PointOdj.objects.filter(reunion=reunion).count() == 1
+    add_item(mallievre_page, MALLIEVRE_ITEM, "Mallièvre", "15", pdf(MALLIEVRE_DOCUMENT))
+    expect(status_message(mallievre_page, "Point ajouté")).to_have_text("Point ajouté à l'ordre du jour.")
+    expect(main(mallievre_page).locator("ol.agenda > li > h3")).to_have_text([MORTAGNE_ITEM, MALLIEVRE_ITEM])
+    for title, name in ((MORTAGNE_ITEM, MORTAGNE_DOCUMENT), (MALLIEVRE_ITEM, MALLIEVRE_DOCUMENT)):
+        expect(agenda_item(mallievre_page, title).get_by_role("link", name=name, exact=True)).to_be_visible()
+    expect(agenda_item(mallievre_page, MALLIEVRE_ITEM)).not_to_contain_text("hors délai")
+    assert_accessible(mallievre_page, "réunion avec son ordre du jour")
+
+    points = list(PointOdj.objects.filter(reunion=reunion).order_by("position"))
+    assert [(p.title, p.presenter, p.late) for p in points] == [
+        (MORTAGNE_ITEM, mortagne_sur_sevre, False),
+        (MALLIEVRE_ITEM, mallievre, False),
+    ]
+    document = Document.objects.get(point=points[0])
+    assert (document.name, document.size) == (MORTAGNE_DOCUMENT, len(PDF))
+    assert Path(document.file.path).is_relative_to(media_root)
+
+    # A member downloads the other commune's document, through the access check.
+    link = agenda_item(mallievre_page, MORTAGNE_ITEM).get_by_role("link", name=MORTAGNE_DOCUMENT)
+    document_path = link.get_attribute("href")
+    assert document_path == f"/t/{slug}/reunions/documents/{document.pk}/"
+    with mallievre_page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == MORTAGNE_DOCUMENT
+    assert Path(download.path()).read_bytes() == PDF
+
+    # An agent of another territory: the same answer as for a document that does not exist.
+    outsider_page = new_page()
+    log_in(outsider_page, outsider.email)
+    for path in (document_path, f"/t/{outsider.memberships.get().territoire.slug}/reunions/documents/{document.pk}/"):
+        response = outsider_page.goto(path)
+        assert response is not None and response.status == 404, path
+        expect(h1(outsider_page)).to_have_text("Page introuvable")
+    assert_accessible(outsider_page, "document d'un autre territoire")
+    outsider_page.context.close()
+
+    # 3. The clock reaches the deadline: the agenda goes out to each member, with an invitation.
+    assert mailoutbox == []
+    report = services.codir_sweep(now=deadline)
+    assert report.dispatched == 1
+    assert sorted(mail.to[0] for mail in mailoutbox) == members  # one mail each
+    for mail in mailoutbox:
+        assert "Ordre du jour" in mail.subject and "mis à jour" not in mail.subject, mail.subject
+        assert mail.subject == (
+            f"[CC du Pays de Mortagne] Ordre du jour : {codir_title} — {french(codir_start, 'd/m/Y H:i')}"
+        )
+        assert MORTAGNE_ITEM in mail.body and MALLIEVRE_ITEM in mail.body
+        assert f"/t/{slug}/reunions/documents/{document.pk}/" in mail.body
+        calendar = invitation_of(mail)
+        assert str(calendar["METHOD"]) == "REQUEST"
+        event = event_of(calendar)
+        assert str(event["UID"]) == reunion.uid
+        assert event.decoded("SEQUENCE") == 0
+        start = event.decoded("DTSTART")
+        assert start == reunion.starts_at
+        assert event["DTSTART"].params["TZID"] == "Europe/Paris"
+        assert start.replace(tzinfo=None) == codir_start.replace(tzinfo=None)  # 9:00 on the wall clock
+        assert str(event["ATTENDEE"]) == f"mailto:{mail.to[0]}"
+    reunion.refresh_from_db()
+    assert reunion.dispatched_at == deadline
+
+    mortagne_page.reload()
+    expect(summary(mortagne_page, "Envoi de l'ordre du jour")).to_have_text(
+        f"envoyé le {french(deadline, 'd/m/Y H:i')}"
+    )
+    expect(mortagne_page.get_by_role("heading", name="Envois de l'ordre du jour")).to_be_visible()
+    first = dispatch_table(mortagne_page, 1)
+    expect(first).to_have_count(1)
+    expect(first.locator("caption")).to_have_text(
+        f"Version 1 — Envoi de l'ordre du jour, due le {french(deadline, 'd/m/Y H:i')}"
+    )
+    expect(first.get_by_role("rowheader")).to_have_text(["Claire Bernard", "Élodie Martineau", "Sophie Guérin"])
+    for name in ("Claire Bernard", "Élodie Martineau", "Sophie Guérin"):
+        expect(recipient_row(mortagne_page, 1, name).get_by_role("cell").first).to_have_text(
+            re.compile(r"^\d\d/\d\d/\d{4} \d\d:\d\d$")
+        )
+        expect(recipient_row(mortagne_page, 1, name).get_by_role("cell").nth(1)).to_have_text("—")
+    expect(main(mortagne_page)).to_contain_text("L'ordre du jour est parti : un point ajouté maintenant est hors délai")
+    assert_accessible(mortagne_page, "réunion après l'envoi de l'ordre du jour")
+
+    # A commune adds a late item: an update of the agenda goes to every member.
+    mailoutbox.clear()
+    mallievre_page.reload()
+    add_item(mallievre_page, LATE_ITEM, "Mallièvre", "10")
+    expect(mallievre_page).to_have_url(re.compile(rf"{re.escape(reunion_path)}$"))
+    expect(status_message(mallievre_page, "Point ajouté hors délai")).to_have_text(
+        "Point ajouté hors délai : l'ordre du jour mis à jour part aux membres, "
+        "et le collectif dira en début de séance s'il l'examine."
+    )
+    late = agenda_item(mallievre_page, LATE_ITEM)
+    expect(late.locator(".badge")).to_have_text("hors délai")
+    expect(late).to_contain_text("À soumettre au collectif en début de séance")
+    expect(agenda_item(mallievre_page, MORTAGNE_ITEM).locator(".badge")).to_have_count(0)
+    assert PointOdj.objects.get(title=LATE_ITEM).late
+
+    services.codir_sweep(now=timezone.now())
+    assert not Envoi.objects.filter(version__reunion=reunion, sent_at__isnull=True).exists()
+    assert sorted(mail.to[0] for mail in mailoutbox) == members  # the update, once each
+    for mail in mailoutbox:
+        assert mail.subject.startswith(f"[CC du Pays de Mortagne] Ordre du jour mis à jour : {codir_title}")
+        assert LATE_ITEM in mail.body
+        calendar = invitation_of(mail)
+        assert str(calendar["METHOD"]) == "REQUEST"
+        event = event_of(calendar)
+        assert str(event["UID"]) == reunion.uid
+        assert event.decoded("SEQUENCE") == 1
+        assert event.decoded("DTSTART") == reunion.starts_at
+    update = AgendaVersion.objects.get(reunion=reunion, number=2)
+    assert (update.kind, update.sequence) == (AgendaVersion.Kind.MISE_A_JOUR, 1)
+
+    # A member acknowledges the agenda: the date shows in both sendings.
+    mallievre_page.reload()
+    expect(dispatch_table(mallievre_page, 2).locator("caption")).to_contain_text(
+        f"Version 2 — Mise à jour, due le {french(update.due_at, 'd/m/Y H:i')} — Point ajouté hors délai : {LATE_ITEM}"
+    )
+    mallievre_page.get_by_role("button", name="J'ai pris connaissance de l'ordre du jour").click()
+    expect(mallievre_page).to_have_url(re.compile(rf"{re.escape(reunion_path)}$"))
+    expect(status_message(mallievre_page, "Merci")).to_have_text("Merci : votre prise de connaissance est enregistrée.")
+    read = Envoi.objects.filter(version__reunion=reunion, recipient=sg_petite_commune).values_list("read_at", flat=True)
+    assert len(read) == 2 and all(read)
+    for number in (1, 2):
+        expect(recipient_row(mallievre_page, number, "Élodie Martineau").get_by_role("cell").nth(1)).to_have_text(
+            french(max(read), "d/m/Y H:i")
+        )
+        expect(recipient_row(mallievre_page, number, "Sophie Guérin").get_by_role("cell").nth(1)).to_have_text("—")
+    assert_accessible(mallievre_page, "réunion avec l'ordre du jour mis à jour et lu")
+
+    # The calendar lists the meeting and the instance it prepares.
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Réunions").click()
+    prepared = main(page).get_by_role("listitem").filter(has=page.get_by_role("link", name=instance_name, exact=True))
+    expect(prepared).to_have_text(f"{instance_name} — {french(instance_start, 'd/m/Y H:i')}")  # no « aucun CoDir »
+    assert_accessible(page, "calendrier avec la réunion")
+    meeting = main(page).get_by_role("listitem").filter(has=page.get_by_role("link", name=codir_title))
+    expect(meeting).to_contain_text(f"{french(codir_start, 'l j F Y, H:i')} — Mairie de Mallièvre")
+    expect(meeting).to_contain_text("3 points à l'ordre du jour · ordre du jour envoyé")
