@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
-from codir.models import Document, Instance, Reunion
+from codir.models import Document, Instance, PointOdj, Reunion
 from communes.access import TerritoireAccess, require_admin
 
 
@@ -23,7 +23,9 @@ def access_instance(access: TerritoireAccess, instance_id: int) -> Instance:
 
 def access_reunion(access: TerritoireAccess, reunion_id: int) -> Reunion:
     return get_object_or_404(
-        Reunion.objects.for_territoire(access.territoire).select_related("host", "animateur", "instance", "created_by"),
+        Reunion.objects.for_territoire(access.territoire).select_related(
+            "territoire", "host", "animateur", "instance", "created_by"
+        ),
         pk=reunion_id,
     )
 
@@ -31,3 +33,17 @@ def access_reunion(access: TerritoireAccess, reunion_id: int) -> Reunion:
 def access_document(access: TerritoireAccess, document_id: int) -> Document:
     """Documents are the territory's: served through this check, never from a public folder."""
     return get_object_or_404(Document.objects.filter(point__reunion__territoire=access.territoire), pk=document_id)
+
+
+def access_point(reunion: Reunion, point_id: int) -> PointOdj:
+    return get_object_or_404(reunion.points.select_related("proposition", "reunion__instance"), pk=point_id)
+
+
+def can_animate(access: TerritoireAccess, reunion: Reunion) -> bool:
+    """The meeting's animateur or an administrator runs the meeting: attendance, minutes, late items."""
+    return access.can_contribute and (access.is_admin or reunion.animateur_id == access.agent.pk)
+
+
+def require_animation(access: TerritoireAccess, reunion: Reunion) -> None:
+    if not can_animate(access, reunion):
+        raise PermissionDenied

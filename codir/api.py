@@ -8,9 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from codir import selectors, services
-from codir.access import access_reunion, require_contributor, require_convener
-from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Reunion
+from codir import dispatch, selectors, services
+from codir.access import access_reunion, require_animation, require_contributor, require_convener
+from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Presence, Reunion
 from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer, TerritoireAPIMixin
 from communes.models import Agent, Collectivite
 
@@ -77,6 +77,24 @@ class AgendaVersionSerializer(serializers.ModelSerializer):
         fields = ["number", "kind", "sequence", "changes", "due_at", "envois"]
 
 
+class PresenceSerializer(serializers.ModelSerializer):
+    collectivite = serializers.PrimaryKeyRelatedField(queryset=Collectivite.objects.none())
+
+    class Meta:
+        model = Presence
+        fields = ["collectivite", "status", "represented_by"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.context.get("territoire") is not None:
+            self.fields["collectivite"].queryset = Collectivite.objects.for_territoire(self.context["territoire"])
+
+
+class MinutesSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True)
+    publish = serializers.BooleanField(default=False)
+
+
 class ReunionSerializer(serializers.ModelSerializer):
     instance = serializers.PrimaryKeyRelatedField(queryset=Instance.objects.none(), required=False, allow_null=True)
     host = serializers.PrimaryKeyRelatedField(queryset=Collectivite.objects.none(), required=False, allow_null=True)
@@ -87,9 +105,17 @@ class ReunionSerializer(serializers.ModelSerializer):
         model = Reunion
         fields = [
             "id", "title", "instance", "starts_at", "ends_at", "place", "host", "animateur", "uid", "sequence",
-            "cancelled_at", "dispatched_at", "dispatch_deadline",
+            "cancelled_at", "dispatched_at", "dispatch_deadline", "minutes", "minutes_html", "minutes_published_at",
         ]  # fmt: skip
-        read_only_fields = ["uid", "sequence", "cancelled_at", "dispatched_at"]
+        read_only_fields = [
+            "uid",
+            "sequence",
+            "cancelled_at",
+            "dispatched_at",
+            "minutes",
+            "minutes_html",
+            "minutes_published_at",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -102,7 +128,7 @@ class ReunionSerializer(serializers.ModelSerializer):
             )
 
     def get_dispatch_deadline(self, reunion) -> str:
-        return services.dispatch_deadline(reunion).isoformat()
+        return dispatch.dispatch_deadline(reunion).isoformat()
 
 
 class ReunionDetailSerializer(ReunionSerializer):
@@ -171,8 +197,37 @@ class ReunionViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
             PointSerializer(point, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(methods=["get"], request=None, responses=PresenceSerializer(many=True))
+    @extend_schema(methods=["post"], request=PresenceSerializer(many=True), responses=PresenceSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def presences(self, request, territoire_slug, pk):
+        reunion = access_reunion(self.access, pk)
+        if request.method == "POST":
+            require_animation(self.access, reunion)
+            serializer = PresenceSerializer(data=request.data, many=True, context=self.get_serializer_context())
+            serializer.is_valid(raise_exception=True)
+            services.presence_record(
+                reunion=reunion,
+                by=request.user,
+                statuses={
+                    item["collectivite"].pk: (item["status"], item.get("represented_by", ""))
+                    for item in serializer.validated_data
+                },
+            )
+        return Response(PresenceSerializer(reunion.presences.all(), many=True).data)
+
+    @extend_schema(request=MinutesSerializer, responses=ReunionSerializer)
+    @action(detail=True, methods=["post"], url_path="compte-rendu")
+    def compte_rendu(self, request, territoire_slug, pk):
+        reunion = access_reunion(self.access, pk)
+        require_animation(self.access, reunion)
+        serializer = MinutesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reunion = services.minutes_save(reunion=reunion, by=request.user, **serializer.validated_data)
+        return Response(ReunionSerializer(reunion, context=self.get_serializer_context()).data)
+
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="pris-connaissance")
     def pris_connaissance(self, request, territoire_slug, pk):
-        count = services.acknowledge(reunion=access_reunion(self.access, pk), agent=request.user)
+        count = dispatch.acknowledge(reunion=access_reunion(self.access, pk), agent=request.user)
         return Response({"versions_lues": count})

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from codir.models import Instance
+from codir.models import Deliberation, Instance
 from communes.models import Agent, Collectivite, Territoire
 from decisions.forms import DATETIME_INPUT_FORMAT, DateTimeLocalInput
 
@@ -62,6 +62,12 @@ class MultipleFileField(forms.FileField):
 
 class PointForm(forms.Form):
     title = forms.CharField(label=_("Intitulé du point"), max_length=200)
+    instance_item = forms.CharField(
+        label=_("Point de l'instance concerné"),
+        max_length=300,
+        required=False,
+        help_text=_("Si le CoDir doit rendre un avis technique sur un point du conseil ou du bureau."),
+    )
     description = forms.CharField(
         label=_("Présentation (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -74,3 +80,45 @@ class PointForm(forms.Form):
     def __init__(self, *args, territoire: Territoire, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["presenter"].queryset = Collectivite.objects.for_territoire(territoire).active()
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Motif de l'annulation"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RescheduleForm(forms.Form):
+    starts_at = datetime_field(_("Début"))
+    ends_at = datetime_field(_("Fin"))
+    place = forms.CharField(label=_("Lieu"), max_length=200, required=False)
+
+
+class MinutesForm(forms.Form):
+    text = forms.CharField(
+        label=_("Compte rendu (Markdown)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text=_("Relevé de décisions, positions exprimées, suites à donner."),
+    )
+
+
+class AvisOpenForm(forms.Form):
+    closes_at = datetime_field(_("Clôture de l'avis"))
+
+
+class DeliberationForm(forms.Form):
+    date = forms.DateField(label=_("Date de la délibération"), widget=forms.DateInput(attrs={"type": "date"}))
+    number = forms.CharField(label=_("Numéro"), max_length=50)
+    outcome = forms.ChoiceField(label=_("Décision de l'instance"), choices=Deliberation.Outcome.choices)
+
+
+class IcsImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Fichier .ics"),
+        help_text=_("Le calendrier des assemblées, exporté de votre messagerie ou de votre logiciel."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("Le fichier dépasse 2 Mo."))
+        return upload

@@ -69,6 +69,11 @@ def instance_event(instance: Instance) -> Event:
     return event
 
 
+def feed_calendar(name: str, moments: list[datetime]) -> Calendar:
+    """An empty published calendar (no METHOD) with a time zone covering these moments."""
+    return _calendar(None, name, moments)
+
+
 def invitation(reunion: Reunion, *, sequence: int, cancelled: bool, description: str, attendee: str) -> bytes:
     """The .ics attached to an agenda mail: METHOD:REQUEST, or METHOD:CANCEL for a cancellation."""
     calendar = _calendar("CANCEL" if cancelled else "REQUEST", reunion.title, [reunion.starts_at])

@@ -1,6 +1,7 @@
 """Instances (the political meetings), the CoDir meetings that prepare them, their agendas and the
 outbox through which each version of an agenda reaches every member exactly once."""
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -12,6 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.models import Collectivite, Territoire
 from decisions.models import Proposition
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def new_uid() -> str:
@@ -42,6 +47,11 @@ class Instance(models.Model):
     uid = models.CharField(max_length=255, default=new_uid, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
     cancelled = models.BooleanField(_("annulée"), default=False)
+    convener_email = models.EmailField(
+        _("adresse de l'autorité qui convoque"),
+        blank=True,
+        help_text=_("Cabinet du président ou secrétariat des assemblées : c'est là que partent les avis du CoDir."),
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -104,6 +114,10 @@ class Reunion(models.Model):
     # Set when the agenda first went out; the notice then no longer moves with the charter.
     dispatched_at = models.DateTimeField(_("ordre du jour envoyé le"), null=True, blank=True)
     empty_agenda_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancellation_reason = models.TextField(_("motif de l'annulation"), blank=True)
+    minutes = models.TextField(_("compte rendu (Markdown)"), blank=True)
+    minutes_html = models.TextField(editable=False, blank=True)
+    minutes_published_at = models.DateTimeField(_("compte rendu diffusé le"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -153,6 +167,13 @@ class PointOdj(models.Model):
     proposition = models.ForeignKey(
         Proposition, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("avis technique")
     )
+    instance_item = models.CharField(
+        _("point de l'instance concerné"),
+        max_length=300,
+        blank=True,
+        help_text=_("Le point de l'ordre du jour du conseil ou du bureau sur lequel le CoDir rend un avis technique."),
+    )
+    avis_sent_at = models.DateTimeField(_("avis transmis le"), null=True, blank=True)
     late = models.BooleanField(_("hors délai"), default=False)
     late_consent = models.CharField(_("point hors délai"), max_length=10, choices=LateConsent.choices, blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -265,3 +286,75 @@ class Envoi(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} → {self.email}"
+
+
+class Presence(models.Model):
+    """Whether a collectivité took part in a meeting, and through whom."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Présente")
+        EXCUSE = "excuse", _("Excusée")
+        ABSENT = "absent", _("Absente")
+        REPRESENTE = "represente", _("Représentée")
+
+    reunion = models.ForeignKey(Reunion, on_delete=models.PROTECT, related_name="presences")
+    collectivite = models.ForeignKey(Collectivite, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("présence"), max_length=10, choices=Status.choices)
+    represented_by = models.CharField(_("représentée par"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("présence")
+        verbose_name_plural = _("présences")
+        constraints = [
+            models.UniqueConstraint(fields=["reunion", "collectivite"], name="presence_once_per_collectivite")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collectivite} — {self.get_status_display()}"
+
+
+class Deliberation(models.Model):
+    """What the instance actually decided on an item the CoDir gave its opinion on."""
+
+    class Outcome(models.TextChoices):
+        ADOPTEE = "adoptee", _("Adoptée")
+        ADOPTEE_MODIFIEE = "modifiee", _("Adoptée avec modifications")
+        REJETEE = "rejetee", _("Rejetée")
+        AJOURNEE = "ajournee", _("Ajournée ou retirée")
+
+    point = models.OneToOneField(PointOdj, on_delete=models.PROTECT, related_name="deliberation")
+    date = models.DateField(_("date de la délibération"))
+    number = models.CharField(_("numéro"), max_length=50)
+    outcome = models.CharField(_("décision de l'instance"), max_length=8, choices=Outcome.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("délibération")
+        verbose_name_plural = _("délibérations")
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.get_outcome_display()}"
+
+
+class CalendarToken(models.Model):
+    """The secret of an agent's private iCalendar feed; revoked tokens stop working at once."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="calendar_tokens")
+    token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lien d'abonnement au calendrier")
+        verbose_name_plural = _("liens d'abonnement au calendrier")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent"], condition=Q(revoked_at__isnull=True), name="calendar_token_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} ({'révoqué' if self.revoked_at else 'actif'})"

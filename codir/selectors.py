@@ -1,12 +1,14 @@
 """Read queries of instances and CoDir meetings, scoped and prefetched for their pages."""
 
-from datetime import datetime
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Reunion
-from communes.models import Agent, Territoire
+from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Presence, Reunion
+from communes.models import Agent, Collectivite, Territoire
 
 
 def upcoming_reunions(territoire: Territoire, *, since: datetime | None = None) -> QuerySet[Reunion]:
@@ -37,7 +39,7 @@ def instances_of(territoire: Territoire) -> QuerySet[Instance]:
 def agenda_of(reunion: Reunion) -> QuerySet[PointOdj]:
     return (
         reunion.points.filter(withdrawn_at__isnull=True)
-        .select_related("presenter", "added_by", "proposition")
+        .select_related("presenter", "added_by", "proposition", "deliberation")
         .prefetch_related(Prefetch("documents", queryset=Document.objects.order_by("uploaded_at")))
         .order_by("position")
     )
@@ -61,3 +63,39 @@ def my_next_reunions(agent: Agent, *, limit: int = 5) -> QuerySet[Reunion]:
         .select_related("territoire", "host")
         .order_by("starts_at")[:limit]
     )
+
+
+@dataclass
+class PresenceRow:
+    collectivite: Collectivite
+    presence: Presence | None
+
+
+def presence_table(reunion: Reunion) -> list[PresenceRow]:
+    """Every collectivité of the territory with its recorded attendance (None if not recorded yet)."""
+    recorded = {p.collectivite_id: p for p in reunion.presences.all()}
+    return [
+        PresenceRow(c, recorded.get(c.pk)) for c in Collectivite.objects.for_territoire(reunion.territoire).active()
+    ]
+
+
+@dataclass
+class MonthDay:
+    day: date
+    in_month: bool
+    reunions: list[Reunion]
+    instances: list[Instance]
+
+
+def month_grid(territoire: Territoire, year: int, month: int) -> list[list[MonthDay]]:
+    """Weeks (Monday first) of a month with the meetings and instances of each day: two queries."""
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    first, last = weeks[0][0], weeks[-1][-1]
+    start = timezone.make_aware(datetime.combine(first, time.min))
+    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
+    by_day: dict[date, tuple[list, list]] = {}
+    for reunion in Reunion.objects.for_territoire(territoire).filter(starts_at__gte=start, starts_at__lt=end):
+        by_day.setdefault(timezone.localtime(reunion.starts_at).date(), ([], []))[0].append(reunion)
+    for instance in Instance.objects.for_territoire(territoire).filter(starts_at__gte=start, starts_at__lt=end):
+        by_day.setdefault(timezone.localtime(instance.starts_at).date(), ([], []))[1].append(instance)
+    return [[MonthDay(day, day.month == month, *by_day.get(day, ([], []))) for day in week] for week in weeks]

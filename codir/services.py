@@ -1,31 +1,24 @@
-"""The only writers of instances, CoDir meetings and their agendas, and the agenda dispatch.
+"""The only writers of instances, CoDir meetings, their agendas, attendance, minutes and avis.
 
-The dispatch never relies on a single moment: at the deadline `dispatch_due` writes one
-outbox row per member, `send_pending` sends the rows that have not gone yet, and the sweep
-(`manage.py tick`, every minute) runs both, so that after a downtime what was due goes out
-and is recorded as late, with its delay.
+The dispatch of agendas lives in `codir.dispatch`.
 """
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Max
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from charte.selectors import rules_in_force
-from codir import ical
+from codir import dispatch
 from codir.calendar import CONSEIL_CLEAR_DAYS, latest_sending_day
-from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Reunion, new_uid
+from codir.models import AgendaVersion, Document, Instance, PointOdj, Presence, Reunion, new_uid
 from communes.journal import journal_record
-from communes.mail import absolute_url
 from communes.models import Agent, Collectivite, Membership, Territoire
 from communes.text import clean_text, render_markdown
 
@@ -34,21 +27,6 @@ logger = logging.getLogger(__name__)
 MAX_DOCUMENT_SIZE = 20 * 1024 * 1024  # 20 Mo: what mail servers and members' connections bear
 LATE_TOLERANCE = timedelta(minutes=5)  # a send within five minutes of its due time is on time
 EMPTY_AGENDA_REMINDER = timedelta(hours=24)
-
-
-def dispatch_deadline(reunion: Reunion, *, now: datetime | None = None) -> datetime:
-    """When the agenda must go out: the meeting's start minus the notice of the rules in force.
-
-    The notice is counted in elapsed hours (48 h before a 9:00 meeting on the Tuesday after the
-    switch to summer time is 8:00 on the Sunday). Once the agenda has gone out, its deadline
-    is the one it was sent for: a later change of the charter only moves future meetings.
-    """
-    first = reunion.agenda_versions.filter(number=1).first() if reunion.dispatched_at else None
-    if first is not None:
-        return first.due_at
-    notice = rules_in_force(reunion.territoire, now).delai_prevenance_heures
-    # In UTC: arithmetic on a Europe/Paris datetime would count wall-clock hours, not elapsed ones.
-    return reunion.starts_at.astimezone(UTC) - timedelta(hours=notice)
 
 
 @transaction.atomic
@@ -62,6 +40,7 @@ def instance_create(
     title: str = "",
     agenda: str = "",
     uid: str = "",
+    convener_email: str = "",
 ) -> Instance:
     """Record an instance (conseil, bureau, conférence des maires…) the CoDir will prepare."""
     agenda = clean_text(agenda)
@@ -74,6 +53,7 @@ def instance_create(
         agenda=agenda,
         agenda_html=render_markdown(agenda),
         uid=uid or new_uid(),
+        convener_email=convener_email.strip().lower(),
         created_by=by,
     )
     instance.full_clean()
@@ -208,7 +188,7 @@ def reunion_create(
         actor=by,
         territoire=territoire,
         target=reunion,
-        data={"starts_at": starts_at.isoformat(), "deadline": dispatch_deadline(reunion).isoformat()},
+        data={"starts_at": starts_at.isoformat(), "deadline": dispatch.dispatch_deadline(reunion).isoformat()},
     )
     return reunion
 
@@ -222,6 +202,7 @@ def point_add(
     description: str = "",
     presenter: Collectivite | None = None,
     duration_minutes: int = 15,
+    instance_item: str = "",
     documents: list[UploadedFile] | tuple = (),
     now: datetime | None = None,
 ) -> PointOdj:
@@ -253,6 +234,7 @@ def point_add(
         description_html=render_markdown(description),
         presenter=presenter,
         duration_minutes=duration_minutes,
+        instance_item=instance_item.strip(),
         late=late,
         late_consent=PointOdj.LateConsent.EN_ATTENTE if late else "",
         added_by=by,
@@ -272,7 +254,7 @@ def point_add(
         data={"reunion": reunion.pk, "late": late, "documents": len(documents)},
     )
     if late:
-        _new_version(
+        dispatch.new_version(
             reunion,
             AgendaVersion.Kind.MISE_A_JOUR,
             now,
@@ -281,175 +263,221 @@ def point_add(
     return point
 
 
-def _new_version(reunion: Reunion, kind: str, due_at: datetime, changes: str = "") -> AgendaVersion:
-    """A new sending of the agenda, with one outbox row per active member (sent after commit)."""
-    from codir.tasks import send_agenda_version
-
-    number = (reunion.agenda_versions.aggregate(last=Max("number"))["last"] or 0) + 1
-    if number > 1:
-        reunion.sequence += 1  # calendar software replaces the event only if SEQUENCE grows
-        reunion.save(update_fields=["sequence"])
-    version = AgendaVersion.objects.create(
-        reunion=reunion, number=number, kind=kind, sequence=reunion.sequence, changes=changes, due_at=due_at
+@transaction.atomic
+def reunion_cancel(*, reunion: Reunion, by: Agent, reason: str) -> Reunion:
+    """Cancel a meeting; members who received its agenda get the cancellation (METHOD:CANCEL)."""
+    reunion = Reunion.objects.select_for_update().get(pk=reunion.pk)
+    if reunion.cancelled_at is not None:
+        raise ValidationError(_("Cette réunion est déjà annulée."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Dites pourquoi la réunion est annulée.")})
+    now = timezone.now()
+    reunion.cancelled_at = now
+    reunion.cancellation_reason = reason.strip()
+    reunion.save(update_fields=["cancelled_at", "cancellation_reason"])
+    if reunion.dispatched_at is not None:
+        dispatch.new_version(reunion, AgendaVersion.Kind.ANNULATION, now, reunion.cancellation_reason)
+    journal_record(
+        action="codir.reunion.cancelled",
+        actor=by,
+        territoire=reunion.territoire,
+        target=reunion,
+        data={"reason": reason},
     )
-    members = (
-        Membership.objects.active().filter(territoire=reunion.territoire, agent__is_active=True).select_related("agent")
-    )
-    Envoi.objects.bulk_create(
-        [Envoi(version=version, recipient=m.agent, email=m.agent.email) for m in members], ignore_conflicts=True
-    )
-    transaction.on_commit(lambda: send_agenda_version.enqueue(version.pk))
-    return version
-
-
-@dataclass
-class DispatchReport:
-    dispatched: int = 0
-    sent: int = 0
-    late: int = 0
-    failed: int = 0
-    reminded: int = 0
-
-
-def dispatch_due(*, now: datetime | None = None) -> int:
-    """Create the first agenda version of every meeting whose deadline has come; returns how many."""
-    now = now or timezone.now()
-    count = 0
-    candidates = Reunion.objects.filter(dispatched_at__isnull=True, cancelled_at__isnull=True).select_related(
-        "territoire"
-    )
-    for reunion in candidates:
-        deadline = dispatch_deadline(reunion, now=now)
-        if deadline > now:
-            continue
-        with transaction.atomic():
-            locked = Reunion.objects.select_for_update().get(pk=reunion.pk)
-            if locked.dispatched_at is not None:
-                continue  # another sweep did it
-            locked.dispatched_at = now
-            locked.save(update_fields=["dispatched_at"])
-            _new_version(locked, AgendaVersion.Kind.INITIAL, deadline)
-            journal_record(
-                action="codir.agenda.dispatched",
-                actor=None,
-                territoire=locked.territoire,
-                target=locked,
-                data={"deadline": deadline.isoformat(), "late_by_seconds": int((now - deadline).total_seconds())},
-            )
-        count += 1
-    return count
-
-
-def _agenda_mail(envoi: Envoi) -> EmailMultiAlternatives:
-    version = envoi.version
-    reunion = version.reunion
-    points = list(
-        reunion.points.filter(withdrawn_at__isnull=True).prefetch_related("documents").select_related("presenter")
-    )
-    link = absolute_url(reverse("codir:reunion", args=[reunion.territoire.slug, reunion.pk]))
-    for point in points:
-        for document in point.documents.all():
-            # Documents are served through the access check, never from a public folder.
-            document.absolute_url = absolute_url(reverse("codir:document", args=[reunion.territoire.slug, document.pk]))
-    context = {
-        "reunion": reunion,
-        "version": version,
-        "points": points,
-        "link": link,
-        "cancelled": version.kind == AgendaVersion.Kind.ANNULATION,
-    }
-    with translation.override("fr"):
-        subject = " ".join(render_to_string("emails/agenda_subject.txt", context).split())
-        text = render_to_string("emails/agenda_body.txt", context)
-        html = render_to_string("emails/agenda_body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[envoi.email])
-    message.attach_alternative(html, "text/html")
-    invitation = ical.invitation(
-        reunion,
-        sequence=version.sequence,
-        cancelled=context["cancelled"],
-        description=text,
-        attendee=envoi.email,
-    )
-    method = "CANCEL" if context["cancelled"] else "REQUEST"
-    message.attach("invitation.ics", invitation, f"text/calendar; charset=utf-8; method={method}")
-    return message
-
-
-def send_pending(*, now: datetime | None = None, version: AgendaVersion | None = None) -> DispatchReport:
-    """Send the outbox rows not sent yet, one transaction per row.
-
-    The row is locked while its mail is handed to the mail server, and marked sent in the same
-    transaction: two workers never send the same row, and a worker killed before the commit
-    leaves the row unsent for the next sweep (at most one duplicate if it died after the mail
-    server accepted the message).
-    """
-    report = DispatchReport()
-    pending = Envoi.objects.filter(sent_at__isnull=True)
-    if version is not None:
-        pending = pending.filter(version=version)
-    for pk in pending.values_list("pk", flat=True):
-        with transaction.atomic():
-            envoi = (
-                Envoi.objects.select_for_update(skip_locked=True)
-                .select_related("version__reunion__territoire", "version__reunion__created_by")
-                .filter(pk=pk, sent_at__isnull=True)
-                .first()
-            )
-            if envoi is None:
-                continue
-            moment = now or timezone.now()
-            envoi.attempts += 1
-            try:
-                _agenda_mail(envoi).send()
-            except Exception as error:  # a mail server refusal must not stop the other sends
-                logger.exception("agenda mail to %s failed", envoi.email)
-                envoi.last_error = str(error)[:1000]
-                envoi.save(update_fields=["attempts", "last_error"])
-                report.failed += 1
-                continue
-            envoi.sent_at = moment
-            delay = moment - envoi.version.due_at
-            envoi.late_by = delay if delay > LATE_TOLERANCE else None
-            envoi.save(update_fields=["attempts", "sent_at", "late_by"])
-            report.sent += 1
-            report.late += envoi.late_by is not None
-    return report
-
-
-def remind_empty_agendas(*, now: datetime) -> int:
-    """24 hours before the deadline, remind the convener of a meeting whose agenda is still empty."""
-    from codir.tasks import remind_empty_agenda
-
-    count = 0
-    for reunion in Reunion.objects.filter(
-        dispatched_at__isnull=True, cancelled_at__isnull=True, empty_agenda_reminded_at__isnull=True
-    ).select_related("territoire"):
-        deadline = dispatch_deadline(reunion, now=now)
-        if not (deadline - EMPTY_AGENDA_REMINDER <= now < deadline) or reunion.points.exists():
-            continue
-        with transaction.atomic():
-            if Reunion.objects.filter(pk=reunion.pk, empty_agenda_reminded_at__isnull=True).update(
-                empty_agenda_reminded_at=now
-            ):
-                transaction.on_commit(lambda pk=reunion.pk: remind_empty_agenda.enqueue(pk))
-                count += 1
-    return count
-
-
-def codir_sweep(*, now: datetime | None = None) -> DispatchReport:
-    """What the clock calls for: reminders of empty agendas, dispatch at the deadline, pending sends."""
-    now = now or timezone.now()
-    reminded = remind_empty_agendas(now=now)
-    dispatched = dispatch_due(now=now)
-    report = send_pending(now=now)
-    report.dispatched, report.reminded = dispatched, reminded
-    return report
+    return reunion
 
 
 @transaction.atomic
-def acknowledge(*, reunion: Reunion, agent: Agent, now: datetime | None = None) -> int:
-    """The member has read the agenda ("pris connaissance"): marks the versions they received."""
-    return Envoi.objects.filter(
-        version__reunion=reunion, recipient=agent, read_at__isnull=True, sent_at__isnull=False
-    ).update(read_at=now or timezone.now())
+def reunion_reschedule(*, reunion: Reunion, by: Agent, starts_at: datetime, ends_at: datetime, place: str) -> Reunion:
+    """Move a meeting; once its agenda has gone out, members get an update saying what changed."""
+    reunion = Reunion.objects.select_for_update().get(pk=reunion.pk)
+    if reunion.cancelled_at is not None:
+        raise ValidationError(_("Cette réunion est annulée."))
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": _("La fin doit suivre le début.")})
+    changes = []
+    if (reunion.starts_at, reunion.ends_at) != (starts_at, ends_at):
+        changes.append(
+            _("Horaire : %(avant)s → %(apres)s")
+            % {
+                "avant": timezone.localtime(reunion.starts_at).strftime("%d/%m/%Y %H:%M"),
+                "apres": timezone.localtime(starts_at).strftime("%d/%m/%Y %H:%M"),
+            }
+        )
+    if reunion.place != place.strip():
+        changes.append(
+            _("Lieu : %(avant)s → %(apres)s") % {"avant": reunion.place or "—", "apres": place.strip() or "—"}
+        )
+    if not changes:
+        return reunion
+    reunion.starts_at, reunion.ends_at, reunion.place = starts_at, ends_at, place.strip()
+    reunion.save(update_fields=["starts_at", "ends_at", "place"])
+    if reunion.dispatched_at is not None:
+        dispatch.new_version(reunion, AgendaVersion.Kind.MISE_A_JOUR, timezone.now(), " ; ".join(changes))
+    journal_record(
+        action="codir.reunion.rescheduled",
+        actor=by,
+        territoire=reunion.territoire,
+        target=reunion,
+        data={"changes": changes},
+    )
+    return reunion
+
+
+@transaction.atomic
+def point_late_consent(*, point: PointOdj, by: Agent, accepted: bool) -> PointOdj:
+    """Record the collective's answer, at the start of the meeting, on discussing a late item."""
+    point = PointOdj.objects.select_for_update().get(pk=point.pk)
+    if not point.late:
+        raise ValidationError(_("Ce point a été inscrit dans les délais."))
+    point.late_consent = PointOdj.LateConsent.ACCEPTE if accepted else PointOdj.LateConsent.REFUSE
+    point.save(update_fields=["late_consent"])
+    journal_record(
+        action="codir.point.late_consent",
+        actor=by,
+        territoire=point.reunion.territoire,
+        target=point,
+        data={"accepted": accepted},
+    )
+    return point
+
+
+@transaction.atomic
+def point_move(*, point: PointOdj, by: Agent, offset: int) -> PointOdj:
+    """Move an item up (offset -1) or down (+1) the agenda; the convener orders the items."""
+    reunion = Reunion.objects.select_for_update().get(pk=point.reunion_id)
+    points = list(reunion.points.filter(withdrawn_at__isnull=True).order_by("position"))
+    index = next(i for i, p in enumerate(points) if p.pk == point.pk)
+    target = index + offset
+    if not 0 <= target < len(points):
+        return point
+    points[index], points[target] = points[target], points[index]
+    for position, item in enumerate(points, start=1):
+        item.position = position
+    PointOdj.objects.bulk_update(points, ["position"])
+    journal_record(
+        action="codir.point.moved", actor=by, territoire=reunion.territoire, target=point, data={"offset": offset}
+    )
+    return points[target]
+
+
+@transaction.atomic
+def presence_record(*, reunion: Reunion, by: Agent, statuses: dict[int, tuple[str, str]]) -> int:
+    """Record who took part: `statuses` maps a collectivité id to (status, represented by)."""
+    if timezone.now() < reunion.starts_at - timedelta(hours=1):
+        raise ValidationError(_("Les présences se notent le jour de la réunion."))
+    collectivites = {c.pk: c for c in Collectivite.objects.for_territoire(reunion.territoire)}
+    count = 0
+    for collectivite_id, (status, represented_by) in statuses.items():
+        if collectivite_id not in collectivites:
+            raise ValidationError(_("Cette collectivité n'appartient pas au territoire."))
+        if status not in Presence.Status.values:
+            raise ValidationError(_("Présence inconnue."))
+        if status == Presence.Status.REPRESENTE and not represented_by.strip():
+            raise ValidationError(
+                _("Indiquez qui représente %(collectivite)s.") % {"collectivite": collectivites[collectivite_id]}
+            )
+        Presence.objects.update_or_create(
+            reunion=reunion,
+            collectivite_id=collectivite_id,
+            defaults={
+                "status": status,
+                "represented_by": represented_by.strip(),
+                "recorded_by": by,
+                "recorded_at": timezone.now(),
+            },
+        )
+        count += 1
+    journal_record(
+        action="codir.reunion.presences", actor=by, territoire=reunion.territoire, target=reunion, data={"count": count}
+    )
+    return count
+
+
+def minutes_deadline(reunion: Reunion) -> datetime:
+    """The minutes are due this long after the meeting, by the charter's rules."""
+    return reunion.ends_at + timedelta(
+        days=rules_in_force(reunion.territoire, reunion.ends_at).delai_compte_rendu_jours
+    )
+
+
+@transaction.atomic
+def minutes_save(*, reunion: Reunion, by: Agent, text: str, publish: bool = False) -> Reunion:
+    """Write the minutes; publishing records the date (late if after the charter's deadline)."""
+    reunion = Reunion.objects.select_for_update().get(pk=reunion.pk)
+    if timezone.now() < reunion.starts_at:
+        raise ValidationError(_("Le compte rendu s'écrit une fois la réunion commencée."))
+    text = clean_text(text)
+    reunion.minutes, reunion.minutes_html = text, render_markdown(text)
+    fields = ["minutes", "minutes_html"]
+    if publish and reunion.minutes_published_at is None:
+        if not text.strip():
+            raise ValidationError({"text": _("Un compte rendu vide ne se diffuse pas.")})
+        reunion.minutes_published_at = timezone.now()
+        fields.append("minutes_published_at")
+    reunion.save(update_fields=fields)
+    journal_record(
+        action="codir.reunion.minutes_published" if publish else "codir.reunion.minutes_saved",
+        actor=by,
+        territoire=reunion.territoire,
+        target=reunion,
+    )
+    return reunion
+
+
+INSTANCE_KINDS_BY_WORD = [
+    ("conseil", Instance.Kind.CONSEIL),
+    ("bureau", Instance.Kind.BUREAU),
+    ("conférence", Instance.Kind.CONFERENCE),
+    ("conference", Instance.Kind.CONFERENCE),
+]
+
+
+@transaction.atomic
+def instances_import_ics(*, territoire: Territoire, by: Agent, content: bytes) -> dict[str, int]:
+    """Import the instances of an .ics file (e.g. the EPCI's assemblies calendar), idempotent by UID.
+
+    An event already imported is updated if it changed (SEQUENCE bumped) and marked cancelled
+    if the file says so; importing the same file twice changes nothing.
+    """
+    from icalendar import Calendar
+
+    try:
+        calendar = Calendar.from_ical(content)
+    except (ValueError, IndexError) as error:
+        raise ValidationError(
+            _("Ce fichier n'est pas un calendrier iCalendar lisible (%(erreur)s).") % {"erreur": error}
+        ) from None
+    report = {"created": 0, "updated": 0, "unchanged": 0}
+    for event in calendar.walk("VEVENT"):
+        uid = str(event.get("uid", "")).strip()
+        start = event.decoded("dtstart", None)
+        if not uid or start is None:
+            continue
+        if not isinstance(start, datetime):  # an all-day event: assume the evening session
+            start = datetime.combine(start, time(18, 0))
+        if timezone.is_naive(start):
+            start = timezone.make_aware(start)
+        summary = str(event.get("summary", "")).strip()
+        kind = next((k for word, k in INSTANCE_KINDS_BY_WORD if word in summary.lower()), Instance.Kind.AUTRE)
+        values = {
+            "kind": kind,
+            "title": summary[:200],
+            "starts_at": start,
+            "place": str(event.get("location", "")).strip()[:200],
+            "cancelled": str(event.get("status", "")).upper() == "CANCELLED",
+        }
+        instance = Instance.objects.filter(territoire=territoire, uid=uid).first()
+        if instance is None:
+            Instance.objects.create(territoire=territoire, uid=uid, created_by=by, **values)
+            report["created"] += 1
+        elif any(getattr(instance, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(instance, k, v)
+            instance.sequence += 1
+            instance.save()
+            report["updated"] += 1
+        else:
+            report["unchanged"] += 1
+    journal_record(action="codir.instances.imported", actor=by, territoire=territoire, target=None, data=report)
+    return report

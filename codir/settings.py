@@ -195,6 +195,7 @@ SPECTACULAR_SETTINGS = {
         "VersionStatusEnum": "charte.models.Version.Status",
         "InstanceKindEnum": "codir.models.Instance.Kind",
         "AgendaVersionKindEnum": "codir.models.AgendaVersion.Kind",
+        "PresenceStatusEnum": "codir.models.Presence.Status",
         "DecisionModeEnum": "decisions.models.ModeChoices",
         "MajorityEnum": "decisions.models.MajorityChoices",
         "AmendementStatusEnum": "charte.models.Amendement.Status",

@@ -9,8 +9,8 @@ from communes.mail import absolute_url, send_templated_mail
 @task()
 def send_agenda_version(version_id: int) -> None:
     """Send the outbox rows of one agenda version (the sweep catches up whatever this misses)."""
+    from codir.dispatch import send_pending
     from codir.models import AgendaVersion
-    from codir.services import send_pending
 
     version = AgendaVersion.objects.filter(pk=version_id).first()
     if version is not None:
@@ -20,8 +20,8 @@ def send_agenda_version(version_id: int) -> None:
 @task()
 def remind_empty_agenda(reunion_id: int) -> None:
     """Tell the convener that the agenda of a meeting is still empty, 24 hours before it goes out."""
+    from codir.dispatch import dispatch_deadline
     from codir.models import Reunion
-    from codir.services import dispatch_deadline
 
     reunion = Reunion.objects.select_related("territoire", "created_by").get(pk=reunion_id)
     if reunion.created_by is None or reunion.points.exists():

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from codir import views as codir_views
 from communes import views as communes_views
 
 accounts = [
@@ -27,7 +28,9 @@ accounts = [
 urlpatterns = [
     path("", communes_views.home, name="home"),
     path("comptes/", include(accounts)),
-    path("territoires/", communes_views.MesTerritoiresView.as_view(), name="mes_territoires"),
+    path("territoires/", codir_views.HomeView.as_view(), name="mes_territoires"),
+    path("calendrier/", codir_views.CalendarLinkView.as_view(), name="calendar_link"),
+    path("calendrier/<str:token>.ics", codir_views.calendar_feed, name="calendar_feed"),
     path("t/<slug:territoire_slug>/", include("communes.urls")),
     path("t/<slug:territoire_slug>/decisions/", include("decisions.urls")),
     path("t/<slug:territoire_slug>/charte/", include("charte.urls")),

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from codir import services
+from codir import dispatch, services
 from codir.models import PointOdj, Reunion
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_instances_meetings_items_and_dispatch_log_through_the_api(
     )
     assert point.status_code == 201, point.json()
     assert point.json()["documents"][0]["url"].startswith(f"/t/{mortagne.slug}/reunions/documents/")
-    services.codir_sweep(now=start - timedelta(hours=47))
+    dispatch.codir_sweep(now=start - timedelta(hours=47))
     detail = api.get(reverse("api:reunion-detail", args=[mortagne.slug, reunion_id])).json()
     assert [p["title"] for p in detail["points"]] == ["Service commun ADS"]
     assert len(detail["agenda_versions"][0]["envois"]) == 2 and len(mail.outbox) == 2
@@ -69,3 +69,34 @@ def test_bad_meeting_input_gets_french_400s_and_roles_are_checked(
     response = api_for(dgs_commune).post(points, {"title": "", "duration_minutes": 1}, format="json")
     assert response.status_code == 400 and {"title", "duration_minutes"} <= set(response.json())
     assert Reunion.objects.count() == 1 and not PointOdj.objects.exists()
+
+
+def test_attendance_and_minutes_through_the_api(mortagne, dgs_epci, dgs_commune, api_for, monkeypatch):
+    start = timezone.now() + timedelta(minutes=30)
+    reunion = services.reunion_create(
+        territoire=mortagne,
+        by=dgs_epci,
+        title="CoDir",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        animateur=dgs_commune,
+    )
+    url = reverse("api:reunion-presences", args=[mortagne.slug, reunion.pk])
+    mallievre = mortagne.collectivites.get(name="Mallièvre")
+    response = api_for(dgs_commune).post(url, [{"collectivite": mallievre.pk, "status": "excuse"}], format="json")
+    assert response.status_code == 200 and response.json() == [
+        {"collectivite": mallievre.pk, "status": "excuse", "represented_by": ""}
+    ]
+    assert (
+        api_for(dgs_commune)
+        .post(url, [{"collectivite": mallievre.pk, "status": "endormie"}], format="json")
+        .status_code
+        == 400
+    )
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(hours=3))
+    minutes = api_for(dgs_commune).post(
+        reverse("api:reunion-compte-rendu", args=[mortagne.slug, reunion.pk]),
+        {"text": "- ADS : favorable", "publish": True},
+        format="json",
+    )
+    assert minutes.status_code == 200 and minutes.json()["minutes_published_at"] is not None

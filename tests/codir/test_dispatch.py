@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from icalendar import Calendar
 
 from charte import services as charte_services
-from codir import services
+from codir import dispatch, services
 from codir.models import AgendaVersion, Envoi, PointOdj
 from communes.models import Collectivite, JournalEntry, Membership
 from decisions import services as decisions
@@ -28,11 +28,11 @@ def invitation_of(message) -> Calendar:
 
 def test_the_agenda_goes_out_at_the_deadline_and_not_before(reunion, dgs_epci, dgs_commune, sg_petite_commune):
     services.point_add(reunion=reunion, by=dgs_commune, title="Mutualisation du service ADS", now=paris(2026, 12, 1))
-    deadline = services.dispatch_deadline(reunion)
+    deadline = dispatch.dispatch_deadline(reunion)
     assert deadline == paris(2026, 12, 13, 9)  # 48 h, the notice until a charter says otherwise
-    assert services.codir_sweep(now=deadline - timedelta(seconds=1)).dispatched == 0
+    assert dispatch.codir_sweep(now=deadline - timedelta(seconds=1)).dispatched == 0
     assert mail.outbox == [] and not AgendaVersion.objects.exists()
-    report = services.codir_sweep(now=deadline)
+    report = dispatch.codir_sweep(now=deadline)
     assert (report.dispatched, report.sent, report.late) == (1, 3, 0)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(a.email for a in (dgs_epci, dgs_commune, sg_petite_commune))
     message = mail.outbox[0]
@@ -41,7 +41,7 @@ def test_the_agenda_goes_out_at_the_deadline_and_not_before(reunion, dgs_epci, d
     assert invitation_of(message)["method"] == "REQUEST"
     assert str(event["uid"]) == reunion.uid and int(event["sequence"]) == 0
     assert event.decoded("dtstart") == paris(2026, 12, 15, 9) and event.decoded("dtstart").tzinfo.key == "Europe/Paris"
-    assert services.codir_sweep(now=deadline + timedelta(hours=1)).sent == 0  # nothing twice
+    assert dispatch.codir_sweep(now=deadline + timedelta(hours=1)).sent == 0  # nothing twice
     assert len(mail.outbox) == 3
 
 
@@ -62,18 +62,18 @@ def test_the_notice_counts_elapsed_hours_across_daylight_saving_changes(
     reunion = Reunion.objects.create(
         territoire=mortagne, title="CoDir", starts_at=start, ends_at=start + timedelta(hours=2), created_by=dgs_epci
     )
-    deadline = services.dispatch_deadline(reunion)
+    deadline = dispatch.dispatch_deadline(reunion)
     local = deadline.astimezone(PARIS)
     assert (local.year, local.month, local.day, local.hour) == expected_local_deadline
     assert reunion.starts_at - deadline == timedelta(hours=48)
-    assert services.dispatch_due(now=deadline - timedelta(minutes=1)) == 0
-    assert services.dispatch_due(now=deadline) == 1
+    assert dispatch.dispatch_due(now=deadline - timedelta(minutes=1)) == 0
+    assert dispatch.dispatch_due(now=deadline) == 1
 
 
 def test_a_worker_killed_in_the_middle_of_a_send_does_not_send_twice(reunion, monkeypatch):
-    deadline = services.dispatch_deadline(reunion)
-    services.dispatch_due(now=deadline)
-    real_send = services._agenda_mail
+    deadline = dispatch.dispatch_deadline(reunion)
+    dispatch.dispatch_due(now=deadline)
+    real_send = dispatch._agenda_mail
 
     class Killed(BaseException):
         """Stands for the process being killed: nothing after it runs."""
@@ -86,45 +86,45 @@ def test_a_worker_killed_in_the_middle_of_a_send_does_not_send_twice(reunion, mo
             raise Killed
         return real_send(envoi)
 
-    monkeypatch.setattr(services, "_agenda_mail", killed_on_second)
+    monkeypatch.setattr(dispatch, "_agenda_mail", killed_on_second)
     with pytest.raises(Killed):
-        services.send_pending(now=deadline)
+        dispatch.send_pending(now=deadline)
     assert len(mail.outbox) == 1 and Envoi.objects.filter(sent_at__isnull=False).count() == 1
-    monkeypatch.setattr(services, "_agenda_mail", real_send)
-    services.send_pending(now=deadline + timedelta(minutes=1))
-    services.send_pending(now=deadline + timedelta(minutes=2))
+    monkeypatch.setattr(dispatch, "_agenda_mail", real_send)
+    dispatch.send_pending(now=deadline + timedelta(minutes=1))
+    dispatch.send_pending(now=deadline + timedelta(minutes=2))
     assert len(mail.outbox) == 3 and sorted(m.to[0] for m in mail.outbox) == sorted(
         Envoi.objects.values_list("email", flat=True)
     )
 
 
 def test_the_outbox_holds_one_row_per_version_and_member(reunion):
-    services.dispatch_due(now=services.dispatch_deadline(reunion))
-    assert services.dispatch_due(now=services.dispatch_deadline(reunion) + timedelta(minutes=1)) == 0
+    dispatch.dispatch_due(now=dispatch.dispatch_deadline(reunion))
+    assert dispatch.dispatch_due(now=dispatch.dispatch_deadline(reunion) + timedelta(minutes=1)) == 0
     envoi = Envoi.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         Envoi.objects.create(version=envoi.version, recipient=envoi.recipient, email=envoi.email)
 
 
 def test_a_refused_mail_is_retried_by_the_next_sweep(reunion, monkeypatch):
-    deadline = services.dispatch_deadline(reunion)
-    services.dispatch_due(now=deadline)
-    real_send = services._agenda_mail
+    deadline = dispatch.dispatch_deadline(reunion)
+    dispatch.dispatch_due(now=deadline)
+    real_send = dispatch._agenda_mail
 
     def refused(envoi):
         raise ConnectionRefusedError("serveur de messagerie injoignable")
 
-    monkeypatch.setattr(services, "_agenda_mail", refused)
-    assert services.send_pending(now=deadline).failed == 3
+    monkeypatch.setattr(dispatch, "_agenda_mail", refused)
+    assert dispatch.send_pending(now=deadline).failed == 3
     assert set(Envoi.objects.values_list("attempts", "last_error")) == {(1, "serveur de messagerie injoignable")}
-    monkeypatch.setattr(services, "_agenda_mail", real_send)
-    assert services.send_pending(now=deadline + timedelta(minutes=3)).sent == 3
+    monkeypatch.setattr(dispatch, "_agenda_mail", real_send)
+    assert dispatch.send_pending(now=deadline + timedelta(minutes=3)).sent == 3
 
 
 def test_after_a_downtime_the_sweep_sends_and_records_the_delay(reunion):
-    deadline = services.dispatch_deadline(reunion)
+    deadline = dispatch.dispatch_deadline(reunion)
     back = deadline + timedelta(hours=30)  # the server was down for 30 hours
-    report = services.codir_sweep(now=back)
+    report = dispatch.codir_sweep(now=back)
     assert (report.dispatched, report.sent, report.late) == (1, 3, 3)
     assert set(Envoi.objects.values_list("late_by", flat=True)) == {timedelta(hours=30)}
     assert AgendaVersion.objects.get().due_at == deadline
@@ -143,7 +143,7 @@ def test_a_charter_change_of_the_notice_moves_future_meetings_only(
         starts_at=paris(2026, 12, 1, 9),
         ends_at=paris(2026, 12, 1, 11),
     )
-    services.dispatch_due(now=paris(2026, 11, 29, 9))
+    dispatch.dispatch_due(now=paris(2026, 11, 29, 9))
     past_dispatch.refresh_from_db()
     assert past_dispatch.dispatched_at is not None
     draft = charte_services.charte_start(territoire=mortagne, by=dgs_epci)
@@ -151,13 +151,13 @@ def test_a_charter_change_of_the_notice_moves_future_meetings_only(
     proposition = charte_services.draft_submit(version=draft, by=dgs_epci, closes_at=paris(2026, 12, 30, 12))
     Proposition.objects.filter(pk=proposition.pk).update(quorum_percent=0)
     decisions.proposition_close(proposition=proposition, by=dgs_epci)
-    assert services.dispatch_deadline(reunion) == paris(2026, 12, 12, 9)  # 72 h now
-    assert services.dispatch_deadline(Reunion.objects.get(pk=past_dispatch.pk)) == paris(2026, 11, 29, 9)
+    assert dispatch.dispatch_deadline(reunion) == paris(2026, 12, 12, 9)  # 72 h now
+    assert dispatch.dispatch_deadline(Reunion.objects.get(pk=past_dispatch.pk)) == paris(2026, 11, 29, 9)
 
 
 def test_an_item_added_after_the_deadline_is_hors_delai_and_goes_out_as_an_update(reunion, dgs_commune):
-    deadline = services.dispatch_deadline(reunion)
-    services.codir_sweep(now=deadline)
+    deadline = dispatch.dispatch_deadline(reunion)
+    dispatch.codir_sweep(now=deadline)
     mail.outbox.clear()
     point = services.point_add(
         reunion=reunion, by=dgs_commune, title="Recrutement commun d'un archiviste", now=deadline + timedelta(hours=5)
@@ -165,7 +165,7 @@ def test_an_item_added_after_the_deadline_is_hors_delai_and_goes_out_as_an_updat
     assert point.late and point.late_consent == PointOdj.LateConsent.EN_ATTENTE
     update = AgendaVersion.objects.get(number=2)
     assert (update.kind, update.sequence) == ("mise_a_jour", 1)
-    services.send_pending(now=deadline + timedelta(hours=5))
+    dispatch.send_pending(now=deadline + timedelta(hours=5))
     message = mail.outbox[0]
     assert "mis à jour" in message.subject and "hors délai" in message.body
     assert "Point ajouté hors délai : Recrutement commun d'un archiviste" in message.body
@@ -217,11 +217,11 @@ def test_a_meeting_too_late_for_the_conseil_convocation_is_flagged(mortagne, dgs
 
 
 def test_the_convener_is_reminded_once_of_an_empty_agenda(reunion, dgs_epci, django_capture_on_commit_callbacks):
-    deadline = services.dispatch_deadline(reunion)
+    deadline = dispatch.dispatch_deadline(reunion)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.remind_empty_agendas(now=deadline - timedelta(hours=25)) == 0
-        assert services.remind_empty_agendas(now=deadline - timedelta(hours=23)) == 1
-        assert services.remind_empty_agendas(now=deadline - timedelta(hours=22)) == 0
+        assert dispatch.remind_empty_agendas(now=deadline - timedelta(hours=25)) == 0
+        assert dispatch.remind_empty_agendas(now=deadline - timedelta(hours=23)) == 1
+        assert dispatch.remind_empty_agendas(now=deadline - timedelta(hours=22)) == 0
     assert [m.to for m in mail.outbox] == [[dgs_epci.email]] and "encore vide" in mail.outbox[0].subject
 
 
@@ -243,6 +243,6 @@ def test_documents_are_limited_in_size_and_type(reunion, dgs_commune, media_root
 def test_only_active_members_receive_the_agenda(reunion, dgs_epci, dgs_commune):
     services_communes = __import__("communes.services", fromlist=["membership_deactivate"])
     services_communes.membership_deactivate(membership=Membership.objects.get(agent=dgs_commune), by=dgs_epci)
-    services.codir_sweep(now=services.dispatch_deadline(reunion))
+    dispatch.codir_sweep(now=dispatch.dispatch_deadline(reunion))
     assert dgs_commune.email not in [m.to[0] for m in mail.outbox]
     assert Collectivite.objects.exists()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from codir import services
+from codir import dispatch, services
 from codir.models import Instance, PointOdj, Reunion
 
 pytestmark = pytest.mark.django_db
@@ -108,8 +108,8 @@ def test_the_meeting_page_shows_the_deadline_the_dispatch_log_and_acknowledgemen
     assert "automatique le dimanche 13 décembre 2026 à 09:00" in plain(
         client.get(reverse("codir:reunion", args=[mortagne.slug, reunion.pk]))
     )
-    deadline = services.dispatch_deadline(reunion)
-    services.codir_sweep(now=deadline + timedelta(hours=3))
+    deadline = dispatch.dispatch_deadline(reunion)
+    dispatch.codir_sweep(now=deadline + timedelta(hours=3))
     page = plain(client.get(reverse("codir:reunion", args=[mortagne.slug, reunion.pk])))
     assert "Version 1 — Envoi de l'ordre du jour" in page and "en retard de 3 h 00" in page
     client.post(reverse("codir:acknowledge", args=[mortagne.slug, reunion.pk]))
@@ -119,7 +119,7 @@ def test_the_meeting_page_shows_the_deadline_the_dispatch_log_and_acknowledgemen
 
 
 def test_a_late_item_is_announced_as_hors_delai(reunion, mortagne, dgs_commune, client_for):
-    services.dispatch_due(now=services.dispatch_deadline(reunion))
+    dispatch.dispatch_due(now=dispatch.dispatch_deadline(reunion))
     reunion.refresh_from_db()
     client = client_for(dgs_commune)
     response = client.post(
@@ -130,3 +130,16 @@ def test_a_late_item_is_announced_as_hors_delai(reunion, mortagne, dgs_commune, 
     page = plain(response)
     assert "Point ajouté hors délai" in page and "hors délai" in page
     assert Instance.objects.count() == 0
+
+
+def test_the_month_view_shows_meetings_and_instances_on_their_day(reunion, mortagne, dgs_epci, client_for):
+    services.instance_create(
+        territoire=mortagne, by=dgs_epci, kind="conseil", starts_at=reunion.starts_at + timedelta(days=7)
+    )
+    page = plain(client_for(dgs_epci).get(reverse("codir:calendar", args=[mortagne.slug]), {"mois": "2026-12"}))
+    assert "Calendrier de décembre 2026" in page
+    assert "15 09:00 CoDir préparatoire au bureau communautaire" in page and "22 09:00 Conseil communautaire" in page
+    assert (
+        client_for(dgs_epci).get(reverse("codir:calendar", args=[mortagne.slug]), {"mois": "n'importe"}).status_code
+        == 200
+    )

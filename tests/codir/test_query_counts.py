@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from codir import services
+from codir import dispatch, services
 from communes.models import Membership
 from tests.communes.test_query_counts import PAYS_BASQUE, populate
 from tests.conftest import import_epci
@@ -39,15 +39,15 @@ def plan(territoire, admin, items: int):
             presenter=presenters[index % len(presenters)],
             documents=documents,
         )
-    services.codir_sweep(now=timezone.now())  # the deadline (48 h before) has passed: the agenda goes out
+    dispatch.codir_sweep(now=timezone.now())  # the deadline (48 h before) has passed: the agenda goes out
     services.point_add(reunion=reunion, by=admin, title="Point tardif")  # an update
-    services.send_pending()
+    dispatch.send_pending()
     return bureau, reunion
 
 
 PAGES = {
-    "calendar": (lambda t, i, r: reverse("codir:calendar", args=[t.slug]), 8),
-    "reunion": (lambda t, i, r: reverse("codir:reunion", args=[t.slug, r.pk]), 12),
+    "calendar": (lambda t, i, r: reverse("codir:calendar", args=[t.slug]), 10),  # lists and the month grid
+    "reunion": (lambda t, i, r: reverse("codir:reunion", args=[t.slug, r.pk]), 13),
     "instance": (lambda t, i, r: reverse("codir:instance", args=[t.slug, i.pk]), 7),
 }
 

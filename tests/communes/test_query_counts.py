@@ -37,7 +37,7 @@ def populate(territoire, members_per_commune: int):
 PAGES = {
     # name: (url builder, max queries). Expected queries for a page: session, agent, territory,
     # membership, object permissions, then the page's own prefetched lists.
-    "mes_territoires": (lambda t: reverse("mes_territoires"), 4),
+    "mes_territoires": (lambda t: reverse("mes_territoires"), 5),  # with the next meetings
     "territoire": (lambda t: reverse("communes:territoire", args=[t.slug]), 10),
     "membres": (lambda t: reverse("communes:membres", args=[t.slug]), 8),
     "journal": (lambda t: reverse("communes:journal", args=[t.slug]), 7),

@@ -80,6 +80,22 @@ def page(context: BrowserContext) -> Iterator[Page]:
     page.close()
 
 
+@pytest.fixture
+def new_page(browser: Browser, live_server) -> Iterator[Callable[[], Page]]:
+    """Another person's browser: a fresh context (own cookies) on the live server."""
+    contexts = []
+
+    def open_page() -> Page:
+        context = browser.new_context(base_url=live_server.url, locale="fr-FR")
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 @pytest.fixture(scope="session")
 def axe() -> Axe:
     return Axe()

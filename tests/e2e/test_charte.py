@@ -8,13 +8,12 @@ council. axe-core checks each page.
 """
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from charte import services as charte
 from charte.models import Amendement, Charte, Ratification, Signature, Version
@@ -23,7 +22,6 @@ from charte.starter import STARTER_SECTIONS
 from decisions import services as decisions
 from decisions.models import Proposition
 from tests.charte.conftest import adopt
-from tests.e2e.conftest import TIMEOUT_MS
 
 PARIS = ZoneInfo("Europe/Paris")
 SECTION_KEY = "reunions"
@@ -88,22 +86,6 @@ def charte_in_force(mortagne, voices) -> Charte:
     adopt(proposition, voices, dgs_epci)
     draft.refresh_from_db()
     return draft.charte
-
-
-@pytest.fixture
-def new_page(browser: Browser, live_server) -> Iterator[Callable[[], Page]]:
-    """Another person's browser: a fresh context (own cookies) on the live server."""
-    contexts = []
-
-    def open_page() -> Page:
-        context = browser.new_context(base_url=live_server.url, locale="fr-FR")
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.e2e

@@ -6,18 +6,16 @@ round for the quorum; the author closes it and the register keeps it. axe-core c
 """
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from communes.models import Membership
 from decisions import services
 from decisions.models import Position, Proposition
-from tests.e2e.conftest import TIMEOUT_MS
 
 PARIS = ZoneInfo("Europe/Paris")
 TITLE = "Mutualiser le service commun d'instruction des autorisations d'urbanisme"
@@ -70,22 +68,6 @@ def express(page: Page, collectivite: str, choice: str, motive: str = "") -> Non
     if motive:
         page.get_by_label("Motif", exact=True).fill(motive)
     page.get_by_role("button", name="Enregistrer la position").click()
-
-
-@pytest.fixture
-def new_page(browser: Browser, live_server) -> Iterator[Callable[[], Page]]:
-    """Another person's browser: a fresh context (own cookies) on the live server."""
-    contexts = []
-
-    def open_page() -> Page:
-        context = browser.new_context(base_url=live_server.url, locale="fr-FR")
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.e2e

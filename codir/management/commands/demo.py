@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from charte import services as charte
 from charte.models import Charte
+from codir import dispatch
 from codir import services as meetings
 from codir.models import Reunion
 from communes import services
@@ -450,11 +451,11 @@ class Command(BaseCommand):
             reunion=last, position=1, title="Bilan du plan de formation mutualisé", added_by=agent["Chanverrie"],
             presenter=last.host, description="Taux de participation par commune.", description_html="<p>Taux de participation par commune.</p>",
         )  # fmt: skip
-        meetings.dispatch_due(now=at(-29, 9))
+        dispatch.dispatch_due(now=at(-29, 12))
         # Last month's mails are history: they are not printed on the demo's console again.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-            meetings.send_pending(now=at(-29, 9))
-        meetings.acknowledge(reunion=last, agent=agent["Mortagne-sur-Sèvre"], now=at(-28, 14))
+            dispatch.send_pending(now=at(-29, 12))
+        dispatch.acknowledge(reunion=last, agent=agent["Mortagne-sur-Sèvre"], now=at(-28, 14))
 
         conseil = meetings.instance_create(
             territoire=territoire, by=dgs_epci, kind="conseil", starts_at=at(21, 19), place="Salle du conseil, Mortagne-sur-Sèvre",

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from codir.services import codir_sweep
+from codir.dispatch import codir_sweep
 from decisions.services import decisions_sweep
 
 

@@ -1,0 +1,219 @@
+"""The dispatch of agendas: at the deadline, through an outbox, exactly once per member.
+
+The dispatch never relies on a single moment: at the deadline `dispatch_due` writes one
+outbox row per member, `send_pending` sends the rows that have not gone yet, and the sweep
+(`manage.py tick`, every minute) runs both, so that after a downtime what was due goes out
+and is recorded as late, with its delay.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from charte.selectors import rules_in_force
+from codir import ical
+from codir.models import AgendaVersion, Envoi, Reunion
+from communes.journal import journal_record
+from communes.mail import absolute_url
+from communes.models import Agent, Membership
+
+logger = logging.getLogger(__name__)
+
+LATE_TOLERANCE = timedelta(minutes=5)  # a send within five minutes of its due time is on time
+EMPTY_AGENDA_REMINDER = timedelta(hours=24)
+
+
+def dispatch_deadline(reunion: Reunion, *, now: datetime | None = None) -> datetime:
+    """When the agenda must go out: the meeting's start minus the notice of the rules in force.
+
+    The notice is counted in elapsed hours (48 h before a 9:00 meeting on the Tuesday after the
+    switch to summer time is 8:00 on the Sunday). Once the agenda has gone out, its deadline
+    is the one it was sent for: a later change of the charter only moves future meetings.
+    """
+    first = reunion.agenda_versions.filter(number=1).first() if reunion.dispatched_at else None
+    if first is not None:
+        return first.due_at
+    notice = rules_in_force(reunion.territoire, now).delai_prevenance_heures
+    # In UTC: arithmetic on a Europe/Paris datetime would count wall-clock hours, not elapsed ones.
+    return reunion.starts_at.astimezone(UTC) - timedelta(hours=notice)
+
+
+def new_version(reunion: Reunion, kind: str, due_at: datetime, changes: str = "") -> AgendaVersion:
+    """A new sending of the agenda, with one outbox row per active member (sent after commit)."""
+    from codir.tasks import send_agenda_version
+
+    number = (reunion.agenda_versions.aggregate(last=Max("number"))["last"] or 0) + 1
+    if number > 1:
+        reunion.sequence += 1  # calendar software replaces the event only if SEQUENCE grows
+        reunion.save(update_fields=["sequence"])
+    version = AgendaVersion.objects.create(
+        reunion=reunion, number=number, kind=kind, sequence=reunion.sequence, changes=changes, due_at=due_at
+    )
+    members = (
+        Membership.objects.active().filter(territoire=reunion.territoire, agent__is_active=True).select_related("agent")
+    )
+    Envoi.objects.bulk_create(
+        [Envoi(version=version, recipient=m.agent, email=m.agent.email) for m in members], ignore_conflicts=True
+    )
+    transaction.on_commit(lambda: send_agenda_version.enqueue(version.pk))
+    return version
+
+
+@dataclass
+class DispatchReport:
+    dispatched: int = 0
+    sent: int = 0
+    late: int = 0
+    failed: int = 0
+    reminded: int = 0
+
+
+def dispatch_due(*, now: datetime | None = None) -> int:
+    """Create the first agenda version of every meeting whose deadline has come; returns how many."""
+    now = now or timezone.now()
+    count = 0
+    candidates = Reunion.objects.filter(dispatched_at__isnull=True, cancelled_at__isnull=True).select_related(
+        "territoire"
+    )
+    for reunion in candidates:
+        deadline = dispatch_deadline(reunion, now=now)
+        if deadline > now:
+            continue
+        with transaction.atomic():
+            locked = Reunion.objects.select_for_update().get(pk=reunion.pk)
+            if locked.dispatched_at is not None:
+                continue  # another sweep did it
+            locked.dispatched_at = now
+            locked.save(update_fields=["dispatched_at"])
+            new_version(locked, AgendaVersion.Kind.INITIAL, deadline)
+            journal_record(
+                action="codir.agenda.dispatched",
+                actor=None,
+                territoire=locked.territoire,
+                target=locked,
+                data={"deadline": deadline.isoformat(), "late_by_seconds": int((now - deadline).total_seconds())},
+            )
+        count += 1
+    return count
+
+
+def _agenda_mail(envoi: Envoi) -> EmailMultiAlternatives:
+    version = envoi.version
+    reunion = version.reunion
+    points = list(
+        reunion.points.filter(withdrawn_at__isnull=True).prefetch_related("documents").select_related("presenter")
+    )
+    link = absolute_url(reverse("codir:reunion", args=[reunion.territoire.slug, reunion.pk]))
+    for point in points:
+        for document in point.documents.all():
+            # Documents are served through the access check, never from a public folder.
+            document.absolute_url = absolute_url(reverse("codir:document", args=[reunion.territoire.slug, document.pk]))
+    context = {
+        "reunion": reunion,
+        "version": version,
+        "points": points,
+        "link": link,
+        "cancelled": version.kind == AgendaVersion.Kind.ANNULATION,
+    }
+    with translation.override("fr"):
+        subject = " ".join(render_to_string("emails/agenda_subject.txt", context).split())
+        text = render_to_string("emails/agenda_body.txt", context)
+        html = render_to_string("emails/agenda_body.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[envoi.email])
+    message.attach_alternative(html, "text/html")
+    invitation = ical.invitation(
+        reunion,
+        sequence=version.sequence,
+        cancelled=context["cancelled"],
+        description=text,
+        attendee=envoi.email,
+    )
+    method = "CANCEL" if context["cancelled"] else "REQUEST"
+    message.attach("invitation.ics", invitation, f"text/calendar; charset=utf-8; method={method}")
+    return message
+
+
+def send_pending(*, now: datetime | None = None, version: AgendaVersion | None = None) -> DispatchReport:
+    """Send the outbox rows not sent yet, one transaction per row.
+
+    The row is locked while its mail is handed to the mail server, and marked sent in the same
+    transaction: two workers never send the same row, and a worker killed before the commit
+    leaves the row unsent for the next sweep (at most one duplicate if it died after the mail
+    server accepted the message).
+    """
+    report = DispatchReport()
+    pending = Envoi.objects.filter(sent_at__isnull=True)
+    if version is not None:
+        pending = pending.filter(version=version)
+    for pk in pending.values_list("pk", flat=True):
+        with transaction.atomic():
+            envoi = (
+                Envoi.objects.select_for_update(skip_locked=True)
+                .select_related("version__reunion__territoire", "version__reunion__created_by")
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if envoi is None:
+                continue
+            moment = now or timezone.now()
+            envoi.attempts += 1
+            try:
+                _agenda_mail(envoi).send()
+            except Exception as error:  # a mail server refusal must not stop the other sends
+                logger.exception("agenda mail to %s failed", envoi.email)
+                envoi.last_error = str(error)[:1000]
+                envoi.save(update_fields=["attempts", "last_error"])
+                report.failed += 1
+                continue
+            envoi.sent_at = moment
+            delay = moment - envoi.version.due_at
+            envoi.late_by = delay if delay > LATE_TOLERANCE else None
+            envoi.save(update_fields=["attempts", "sent_at", "late_by"])
+            report.sent += 1
+            report.late += envoi.late_by is not None
+    return report
+
+
+def remind_empty_agendas(*, now: datetime) -> int:
+    """24 hours before the deadline, remind the convener of a meeting whose agenda is still empty."""
+    from codir.tasks import remind_empty_agenda
+
+    count = 0
+    for reunion in Reunion.objects.filter(
+        dispatched_at__isnull=True, cancelled_at__isnull=True, empty_agenda_reminded_at__isnull=True
+    ).select_related("territoire"):
+        deadline = dispatch_deadline(reunion, now=now)
+        if not (deadline - EMPTY_AGENDA_REMINDER <= now < deadline) or reunion.points.exists():
+            continue
+        with transaction.atomic():
+            if Reunion.objects.filter(pk=reunion.pk, empty_agenda_reminded_at__isnull=True).update(
+                empty_agenda_reminded_at=now
+            ):
+                transaction.on_commit(lambda pk=reunion.pk: remind_empty_agenda.enqueue(pk))
+                count += 1
+    return count
+
+
+def codir_sweep(*, now: datetime | None = None) -> DispatchReport:
+    """What the clock calls for: reminders of empty agendas, dispatch at the deadline, pending sends."""
+    now = now or timezone.now()
+    reminded = remind_empty_agendas(now=now)
+    dispatched = dispatch_due(now=now)
+    report = send_pending(now=now)
+    report.dispatched, report.reminded = dispatched, reminded
+    return report
+
+
+@transaction.atomic
+def acknowledge(*, reunion: Reunion, agent: Agent, now: datetime | None = None) -> int:
+    """The member has read the agenda ("pris connaissance"): marks the versions they received."""
+    return Envoi.objects.filter(
+        version__reunion=reunion, recipient=agent, read_at__isnull=True, sent_at__isnull=False
+    ).update(read_at=now or timezone.now())
