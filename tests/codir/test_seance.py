@@ -215,3 +215,24 @@ def test_the_calendar_link_page_creates_and_revokes_my_link(dgs_commune, client_
     assert f"/calendrier/{token}.ics" in page
     client.post(reverse("calendar_link"), {"action": "revoquer"})
     assert not CalendarToken.objects.filter(agent=dgs_commune, revoked_at__isnull=True).exists()
+
+
+def assert_rfc5545(calendar: Calendar):
+    """The properties RFC 5545 requires, and the time zone every local time refers to."""
+    assert str(calendar["version"]) == "2.0" and str(calendar["prodid"])
+    tzids = {str(tz["tzid"]) for tz in calendar.timezones}
+    for event in calendar.events:
+        for required in ("uid", "dtstamp", "dtstart"):
+            assert required in event, required
+        assert event["dtstart"].params.get("TZID") in tzids
+        assert event.decoded("dtend") > event.decoded("dtstart")
+    # The time zone is bounded: it covers the events, not the whole history of Europe/Paris.
+    for timezone_component in calendar.timezones:
+        assert len(timezone_component.subcomponents) < 40
+
+
+def test_the_feed_and_the_invitation_are_valid_icalendar(reunion, dgs_commune, client):
+    dispatch.codir_sweep(now=dispatch.dispatch_deadline(reunion))
+    assert_rfc5545(invitation_of(mail.outbox[0]))
+    token = feeds.calendar_token_renew(agent=dgs_commune)
+    assert_rfc5545(Calendar.from_ical(client.get(reverse("calendar_feed", args=[token.token])).content))
