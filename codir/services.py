@@ -405,15 +405,18 @@ def minutes_deadline(reunion: Reunion) -> datetime:
 def minutes_save(*, reunion: Reunion, by: Agent, text: str, publish: bool = False) -> Reunion:
     """Write the minutes; publishing records the date (late if after the charter's deadline)."""
     reunion = Reunion.objects.select_for_update().get(pk=reunion.pk)
-    if timezone.now() < reunion.starts_at:
-        raise ValidationError(_("Le compte rendu s'écrit une fois la réunion commencée."))
+    now = timezone.now()
+    if now < reunion.starts_at - timedelta(hours=1):
+        raise ValidationError(_("Le compte rendu s'écrit le jour de la réunion."))
+    if publish and now < reunion.starts_at:
+        raise ValidationError(_("Le compte rendu se diffuse une fois la réunion commencée."))
     text = clean_text(text)
     reunion.minutes, reunion.minutes_html = text, render_markdown(text)
     fields = ["minutes", "minutes_html"]
     if publish and reunion.minutes_published_at is None:
         if not text.strip():
             raise ValidationError({"text": _("Un compte rendu vide ne se diffuse pas.")})
-        reunion.minutes_published_at = timezone.now()
+        reunion.minutes_published_at = now
         fields.append("minutes_published_at")
     reunion.save(update_fields=fields)
     journal_record(

@@ -142,7 +142,9 @@ class ReunionView(CodirBase):
     def get(self, request, territoire_slug, reunion_id):
         return self._render(access_reunion(self.access, reunion_id))
 
-    def _render(self, reunion, point_form=None, status=200, reschedule_form=None, minutes_form=None):
+    def _render(
+        self, reunion, point_form=None, status=200, reschedule_form=None, minutes_form=None, posted_presences=None
+    ):
         now = timezone.now()
         points = list(selectors.agenda_of(reunion))
         for point in points:
@@ -168,7 +170,7 @@ class ReunionView(CodirBase):
             cancel_form=CancelForm(),
             minutes_form=minutes_form or MinutesForm(initial={"text": reunion.minutes}),
             minutes_deadline=services.minutes_deadline(reunion),
-            presences=selectors.presence_table(reunion) if started else [],
+            presences=_with_posted(selectors.presence_table(reunion) if started else [], posted_presences or {}),
             presence_statuses=Presence.Status.choices,
             can_animate=can_animate(self.access, reunion),
             started=started,
@@ -306,7 +308,15 @@ class PresencesView(ReunionView):
             services.presence_record(reunion=reunion, by=request.user, statuses=statuses)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
-            return self._render(reunion, status=400)
+            # Show back what was typed, and which row needs a name; nothing was saved.
+            posted = {
+                cid: (
+                    Presence(status=status, represented_by=name),
+                    status == Presence.Status.REPRESENTE and not name.strip(),
+                )
+                for cid, (status, name) in statuses.items()
+            }
+            return self._render(reunion, status=400, posted_presences=posted)
         messages.success(request, _("Présences enregistrées."))
         return redirect("codir:reunion", self.territoire.slug, reunion.pk)
 
@@ -456,3 +466,12 @@ class HomeView(MesTerritoiresView):
         context = super().get_context_data(**kwargs)
         context["next_reunions"] = selectors.my_next_reunions(self.request.user)
         return context
+
+
+def _with_posted(rows, posted):
+    """Attendance rows showing what was just posted (and flagging the faulty ones) instead of the saved values."""
+    for row in rows:
+        row.invalid = False
+        if row.collectivite.pk in posted:
+            row.presence, row.invalid = posted[row.collectivite.pk]
+    return rows

@@ -4,6 +4,8 @@ Texts keep their Markdown source; the HTML stored beside it is what pages show. 
 policy changes, stored HTML is re-rendered by a command, never per request.
 """
 
+import re
+
 import markdown
 import nh3
 
@@ -20,14 +22,22 @@ def clean_text(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+FIRST_HEADING_LEVEL = 3  # below the page's h1 and the h2 of the section that shows the text
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+
+
+def _rebase_headings(html: str) -> str:
+    """The text's highest heading becomes h3 whatever its own level ("#" or "##"), keeping the outline."""
+    levels = [int(level) for _slash, level in _HEADING.findall(html)]
+    if not levels:
+        return html
+    shift = FIRST_HEADING_LEVEL - min(levels)
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
+
+
 def render_markdown(source: str) -> str:
-    """Safe HTML for a Markdown text; headings start at h3 so they sit below the page's own."""
-    html = markdown.markdown(
-        source,
-        extensions=["extra", "sane_lists", "toc"],
-        extension_configs={"toc": {"baselevel": 3}},
-        output_format="html",
-    )
+    """Safe HTML for a Markdown text; its headings start at h3 so they sit below the page's own."""
+    html = _rebase_headings(markdown.markdown(source, extensions=["extra", "sane_lists", "toc"], output_format="html"))
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

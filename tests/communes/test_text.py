@@ -49,3 +49,10 @@ def test_ordinary_markdown_is_kept():
 
 def test_mailto_links_are_kept():
     assert 'href="mailto:dgs@mairie.fr"' in render_markdown("[écrire](mailto:dgs@mairie.fr)")
+
+
+def test_the_highest_heading_becomes_h3_whatever_its_level():
+    assert render_markdown("## Décisions\n\n### Détail").startswith('<h3 id="decisions">Décisions</h3>')
+    assert '<h4 id="detail">Détail</h4>' in render_markdown("## Décisions\n\n### Détail")
+    assert render_markdown("# Objet").startswith("<h3")
+    assert "<h6" in render_markdown("# Un\n\n###### Six") and "<h8" not in render_markdown("# Un\n\n###### Six")

@@ -4,11 +4,13 @@ The EPCI's DGS enters a bureau communautaire and plans the CoDir that prepares i
 the charter's rules; two communes add an item each with a document, which members download and
 an agent of another territory cannot; at the deadline the agenda goes out to every member with a
 calendar invitation; a late item sends an update (SEQUENCE 1); a member acknowledges the agenda.
-axe-core checks each page.
+During a meeting that prepares a conseil communautaire, the animateur has the collective accept a
+late item, the DGS records attendance, puts the CoDir's technical opinion to the vote, sends the
+printable avis to the conseil's convener and records the deliberation that went against it; the
+minutes are published. axe-core checks each page.
 """
 
 import re
-from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,12 +19,13 @@ import pytest
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone, translation
 from icalendar import Calendar
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from codir import services
-from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Reunion
+from codir import dispatch, services
+from codir.models import AgendaVersion, Deliberation, Document, Envoi, Instance, PointOdj, Presence, Reunion
 from communes.models import Collectivite, Membership
-from tests.e2e.conftest import TIMEOUT_MS
+from decisions import services as decisions
+from decisions.models import Proposition
 
 PARIS = ZoneInfo("Europe/Paris")
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -114,22 +117,6 @@ def media_root(settings, tmp_path) -> Path:
     """Uploaded documents go to a temporary folder, never to the project's media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def new_page(browser: Browser, live_server) -> Iterator[Callable[[], Page]]:
-    """Another person's browser: a fresh context (own cookies) on the live server."""
-    contexts = []
-
-    def open_page() -> Page:
-        context = browser.new_context(base_url=live_server.url, locale="fr-FR")
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 @pytest.mark.e2e
@@ -231,7 +218,7 @@ def test_a_meeting_is_planned_its_agenda_filled_sent_updated_and_acknowledged(
         codir_start + timedelta(hours=2),
     )
     assert (reunion.instance, reunion.host, reunion.animateur) == (instance, mallievre, sg_petite_commune)
-    deadline = services.dispatch_deadline(reunion)
+    deadline = dispatch.dispatch_deadline(reunion)
     assert deadline == codir_start - timedelta(hours=48)
     expect(status_message(page, "Réunion planifiée")).to_have_text(
         "Réunion planifiée ; son ordre du jour partira automatiquement à l'échéance."
@@ -310,7 +297,7 @@ def test_a_meeting_is_planned_its_agenda_filled_sent_updated_and_acknowledged(
 
     # 3. The clock reaches the deadline: the agenda goes out to each member, with an invitation.
     assert mailoutbox == []
-    report = services.codir_sweep(now=deadline)
+    report = dispatch.codir_sweep(now=deadline)
     assert report.dispatched == 1
     assert sorted(mail.to[0] for mail in mailoutbox) == members  # one mail each
     for mail in mailoutbox:
@@ -367,7 +354,7 @@ def test_a_meeting_is_planned_its_agenda_filled_sent_updated_and_acknowledged(
     expect(agenda_item(mallievre_page, MORTAGNE_ITEM).locator(".badge")).to_have_count(0)
     assert PointOdj.objects.get(title=LATE_ITEM).late
 
-    services.codir_sweep(now=timezone.now())
+    dispatch.codir_sweep(now=timezone.now())
     assert not Envoi.objects.filter(version__reunion=reunion, sent_at__isnull=True).exists()
     assert sorted(mail.to[0] for mail in mailoutbox) == members  # the update, once each
     for mail in mailoutbox:
@@ -407,3 +394,290 @@ def test_a_meeting_is_planned_its_agenda_filled_sent_updated_and_acknowledged(
     meeting = main(page).get_by_role("listitem").filter(has=page.get_by_role("link", name=codir_title))
     expect(meeting).to_contain_text(f"{french(codir_start, 'l j F Y, H:i')} — Mairie de Mallièvre")
     expect(meeting).to_contain_text("3 points à l'ordre du jour · ordre du jour envoyé")
+
+
+CONSEIL_ITEM = "Convention du service commun d'instruction des autorisations d'urbanisme"
+CONSEIL_ITEM_REFERENCE = "Point 4 : service commun ADS"
+CONVENER = "assemblees@paysdemortagne.test"
+REPRESENTATIVE = "Marc Girard (La Gaubretière)"
+MINUTES = (
+    "# Relevé de décisions\n\n"  # Markdown headings start at h3, under the page's h2 "Compte rendu"
+    "- Service commun ADS : avis **favorable** du CoDir\n"
+    "- Fermeture estivale de la mairie de Mallièvre : examinée, accord unanime\n"
+)
+
+
+def presence(page: Page, name: str):
+    return page.get_by_label(f"Présence de {name}", exact=True)
+
+
+def represented_by(page: Page, name: str):
+    return page.get_by_label(f"{name} représentée par", exact=True)
+
+
+@pytest.mark.e2e
+def test_during_the_meeting_attendance_late_item_avis_deliberation_and_minutes(
+    page,
+    new_page,
+    mortagne,
+    dgs_epci,
+    dgs_commune,
+    sg_petite_commune,
+    voices,
+    log_in,
+    assert_accessible,
+    mailoutbox,
+):
+    slug = mortagne.slug
+    mallievre = Collectivite.objects.get(territoire=mortagne, name="Mallièvre")
+    # A conseil communautaire in twelve days, whose convener receives the CoDir's opinions.
+    instance_day = (timezone.localtime(timezone.now(), PARIS) + timedelta(days=12)).date()
+    conseil = services.instance_create(
+        territoire=mortagne,
+        by=dgs_epci,
+        kind=Instance.Kind.CONSEIL,
+        starts_at=datetime.combine(instance_day, time(18, 30), tzinfo=PARIS),
+        place=INSTANCE_PLACE,
+        convener_email=CONVENER,
+    )
+    # The CoDir that prepares it starts in half an hour, at short notice; Mallièvre's secretary animates.
+    now = timezone.now()
+    reunion = services.reunion_create(
+        territoire=mortagne,
+        by=dgs_epci,
+        title=f"CoDir préparatoire — {conseil}",
+        starts_at=now + timedelta(minutes=30),
+        ends_at=now + timedelta(hours=2, minutes=30),
+        place="Mairie de Mallièvre",
+        host=mallievre,
+        animateur=sg_petite_commune,
+        instance=conseil,
+    )
+    reunion_path = f"/t/{slug}/reunions/{reunion.pk}/"
+
+    # Mortagne-sur-Sèvre adds an item on a point of the conseil, in time.
+    mortagne_page = new_page()
+    log_in(mortagne_page, dgs_commune.email)
+    mortagne_page.goto(reunion_path)
+    form = main(mortagne_page).locator("form").filter(has=mortagne_page.get_by_role("button", name="Ajouter le point"))
+    form.get_by_label("Point de l'instance concerné").fill(CONSEIL_ITEM_REFERENCE)
+    add_item(mortagne_page, CONSEIL_ITEM, "Mortagne-sur-Sèvre", "30")
+    expect(status_message(mortagne_page, "Point ajouté")).to_have_text("Point ajouté à l'ordre du jour.")
+    expect(agenda_item(mortagne_page, CONSEIL_ITEM)).to_contain_text(f"Point de l'instance : {CONSEIL_ITEM_REFERENCE}")
+    point = PointOdj.objects.get(reunion=reunion, title=CONSEIL_ITEM)
+    assert (point.instance_item, point.late) == (CONSEIL_ITEM_REFERENCE, False)
+
+    # The agenda goes out at the next tick; then Mallièvre adds a late item.
+    assert dispatch.codir_sweep(now=timezone.now()).dispatched == 1
+    late = services.point_add(
+        reunion=reunion, by=sg_petite_commune, title=LATE_ITEM, presenter=mallievre, duration_minutes=10
+    )
+    assert late.late and late.late_consent == PointOdj.LateConsent.EN_ATTENTE
+
+    # A member who neither administers nor animates sees the meeting run, without its controls.
+    mortagne_page.reload()
+    expect(mortagne_page.get_by_role("heading", name="Présences", exact=True)).to_be_visible()
+    expect(agenda_item(mortagne_page, LATE_ITEM)).to_contain_text("À soumettre au collectif en début de séance")
+    expect(mortagne_page.get_by_role("button", name="Le collectif accepte de l'examiner")).to_have_count(0)
+    expect(mortagne_page.get_by_role("button", name="Enregistrer les présences")).to_have_count(0)
+    expect(mortagne_page.get_by_role("button", name="Diffuser le compte rendu")).to_have_count(0)
+    expect(mortagne_page.get_by_role("button", name="Soumettre l'avis au CoDir")).to_have_count(0)
+    assert_accessible(mortagne_page, "réunion commencée, vue d'un membre")
+
+    # 1. The animateur asks the collective at the start of the meeting: the late item is examined.
+    mallievre_page = new_page()
+    log_in(mallievre_page, sg_petite_commune.email)
+    mallievre_page.goto(reunion_path)
+    late_item = agenda_item(mallievre_page, LATE_ITEM)
+    expect(late_item.locator(".badge")).to_have_text("hors délai")
+    assert_accessible(mallievre_page, "réunion commencée, vue de l'animatrice")
+    late_item.get_by_role("button", name="Le collectif accepte de l'examiner").click()
+    expect(mallievre_page).to_have_url(re.compile(rf"{re.escape(reunion_path)}$"))
+    expect(status_message(mallievre_page, "Réponse du collectif")).to_have_text(
+        "Réponse du collectif enregistrée pour le point hors délai."
+    )
+    late_item = agenda_item(mallievre_page, LATE_ITEM)
+    expect(late_item).to_contain_text("Mallièvre · 10 min · Examen accepté par le collectif")
+    expect(late_item.locator(".badge")).to_have_text("hors délai")
+    for answer in ("Le collectif accepte de l'examiner", "Reporter"):  # answered once
+        expect(late_item.get_by_role("button", name=answer)).to_have_count(0)
+    late.refresh_from_db()
+    assert late.late_consent == PointOdj.LateConsent.ACCEPTE
+
+    # 2. The EPCI's DGS, an administrator, records attendance: one line per collectivité.
+    log_in(page, dgs_epci.email)
+    page.goto(reunion_path)
+    expect(page.get_by_role("table", name="Une ligne par collectivité").get_by_role("rowheader")).to_have_count(12)
+    # A represented collectivité needs its representative's name.
+    presence(page, "Tiffauges").select_option(label="Représentée")
+    page.get_by_role("button", name="Enregistrer les présences").click()
+    expect(status_message(page, "Indiquez qui représente")).to_have_text("Indiquez qui représente Tiffauges.")
+    assert not Presence.objects.filter(reunion=reunion).exists()
+    assert_accessible(page, "présences en erreur")
+
+    page.goto(reunion_path)
+    presence(page, "CC du Pays de Mortagne").select_option(label="Présente")
+    presence(page, "Mortagne-sur-Sèvre").select_option(label="Présente")
+    presence(page, "Mallièvre").select_option(label="Présente")
+    presence(page, "La Gaubretière").select_option(label="Excusée")
+    presence(page, "Tiffauges").select_option(label="Représentée")
+    represented_by(page, "Tiffauges").fill(REPRESENTATIVE)
+    page.get_by_role("button", name="Enregistrer les présences").click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(reunion_path)}$"))
+    expect(status_message(page, "Présences")).to_have_text("Présences enregistrées.")
+    for name, label in (
+        ("CC du Pays de Mortagne", "Présente"),
+        ("Mortagne-sur-Sèvre", "Présente"),
+        ("Mallièvre", "Présente"),
+        ("La Gaubretière", "Excusée"),
+        ("Tiffauges", "Représentée"),
+        ("Chanverrie", "—"),
+    ):
+        expect(presence(page, name).locator("option:checked")).to_have_text(label)
+    expect(represented_by(page, "Tiffauges")).to_have_value(REPRESENTATIVE)
+    expect(represented_by(page, "Mallièvre")).to_have_value("")
+    assert dict(Presence.objects.filter(reunion=reunion).values_list("collectivite__name", "status")) == {
+        "CC du Pays de Mortagne": Presence.Status.PRESENT,
+        "Mortagne-sur-Sèvre": Presence.Status.PRESENT,
+        "Mallièvre": Presence.Status.PRESENT,
+        "La Gaubretière": Presence.Status.EXCUSE,
+        "Tiffauges": Presence.Status.REPRESENTE,
+    }
+    assert Presence.objects.get(reunion=reunion, collectivite__name="Tiffauges").represented_by == REPRESENTATIVE
+    assert_accessible(page, "présences enregistrées")
+
+    # Other members read the attendance.
+    mortagne_page.reload()
+    tiffauges = (
+        mortagne_page.get_by_role("table", name="Une ligne par collectivité")
+        .get_by_role("row")
+        .filter(has=mortagne_page.get_by_role("rowheader", name="Tiffauges", exact=True))
+    )
+    expect(tiffauges.get_by_role("cell")).to_have_text(["Représentée", REPRESENTATIVE])
+
+    # 3. The CoDir's technical opinion on the conseil's point, decided like any proposition.
+    item = agenda_item(page, CONSEIL_ITEM)
+    closes_at = timezone.now() + timedelta(days=2)
+    item.get_by_label("Avis technique, clôture le").fill(in_paris(closes_at))
+    item.get_by_role("button", name="Soumettre l'avis au CoDir").click()
+    proposition = Proposition.objects.get(territoire=mortagne, kind=Proposition.Kind.AVIS_TECHNIQUE)
+    point.refresh_from_db()
+    assert point.proposition == proposition and proposition.status == Proposition.Status.OUVERTE
+    assert CONSEIL_ITEM_REFERENCE in proposition.body
+    expect(page).to_have_url(re.compile(rf"/t/{slug}/decisions/{proposition.pk}/$"))
+    expect(status_message(page, "L'avis technique")).to_have_text("L'avis technique est soumis au CoDir.")
+    expect(h1(page)).to_have_text(f"Avis technique : {CONSEIL_ITEM}")
+    assert_accessible(page, "avis technique soumis au CoDir")
+
+    for agent in voices:
+        decisions.position_express(proposition=proposition, agent=agent, choice="pour")
+    page.reload()
+    page.get_by_role("button", name="Clore maintenant et proclamer le résultat").click()
+    expect(status_message(page, "Proposition close")).to_have_text("Proposition close : Adoptée.")
+    proposition.refresh_from_db()
+    assert (proposition.status, proposition.avis) == (Proposition.Status.CLOSE, "favorable")
+
+    page.goto(reunion_path)
+    item = agenda_item(page, CONSEIL_ITEM)
+    expect(item).to_contain_text("Avis technique : Favorable · avis imprimable")
+    expect(item.get_by_role("link", name="Favorable")).to_have_attribute(
+        "href", f"/t/{slug}/decisions/{proposition.pk}/"
+    )
+    expect(item.get_by_role("button", name="Soumettre l'avis au CoDir")).to_have_count(0)
+    assert_accessible(page, "réunion avec un avis rendu")
+
+    # The printable avis, for the conseil's convener.
+    item.get_by_role("link", name="avis imprimable").click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(reunion_path)}points/{point.pk}/avis/$"))
+    expect(h1(page)).to_have_text("Avis du CoDir de territoire")
+    avis_document = main(page).locator("article.avis")
+    expect(avis_document).to_contain_text("CC du Pays de Mortagne")
+    expect(avis_document.locator('dt:text-is("Instance") + dd')).to_have_text(
+        f"{conseil} — {french(conseil.starts_at, 'j F Y, H:i')}"
+    )
+    expect(avis_document.locator('dt:text-is("Point de l\'ordre du jour") + dd')).to_have_text(CONSEIL_ITEM_REFERENCE)
+    expect(avis_document.locator('dt:text-is("Examiné par le CoDir") + dd')).to_have_text(
+        f"{reunion.title}, {french(reunion.starts_at, 'j F Y')}"
+    )
+    expect(avis_document.locator('dt:text-is("Avis") + dd')).to_have_text("Favorable")
+    expect(avis_document).to_contain_text(
+        f"Positions des collectivités : {len(voices)} pour, 0 contre, 0 abstention(s), sur 12 collectivités."
+    )
+    assert_accessible(page, "avis imprimable")
+    page.get_by_role("link", name="Retour à la réunion").click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(reunion_path)}$"))
+
+    # The DGS sends it to the convener: one mail.
+    mailoutbox.clear()
+    agenda_item(page, CONSEIL_ITEM).get_by_role("button", name="Transmettre l'avis à l'instance").click()
+    expect(status_message(page, "Avis transmis")).to_have_text("Avis transmis à l'autorité qui convoque l'instance.")
+    point.refresh_from_db()
+    assert point.avis_sent_at is not None
+    item = agenda_item(page, CONSEIL_ITEM)
+    expect(item).to_contain_text(f"transmis le {french(point.avis_sent_at, 'd/m/Y H:i')}")
+    expect(item.get_by_role("button", name="Transmettre l'avis à l'instance")).to_have_count(0)
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == [CONVENER]
+    assert message.subject == f"[CC du Pays de Mortagne] Avis du CoDir de territoire : {CONSEIL_ITEM}"
+    assert "Favorable" in message.body and CONSEIL_ITEM_REFERENCE in message.alternatives[0][0]
+
+    # After the conseil, the DGS records its deliberation: it went against the CoDir's opinion.
+    item.get_by_text("Enregistrer la délibération de l'instance").click()
+    item.get_by_label("Date de la délibération").fill(instance_day.isoformat())
+    item.get_by_label("Numéro").fill("2026-117")
+    item.get_by_label("Décision de l'instance").select_option(label="Rejetée")
+    assert_accessible(page, "formulaire de délibération ouvert")
+    item.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(status_message(page, "Délibération")).to_have_text("Délibération enregistrée.")
+    item = agenda_item(page, CONSEIL_ITEM)
+    expect(item).to_contain_text(f"Délibération n° 2026-117 du {instance_day:%d/%m/%Y} : Rejetée")
+    expect(item.locator(".badge")).to_have_text("différente de l'avis du CoDir")
+    expect(item.get_by_text("Enregistrer la délibération de l'instance")).to_have_count(0)
+    deliberation = Deliberation.objects.get(point=point)
+    assert (deliberation.date, deliberation.number, deliberation.outcome) == (
+        instance_day,
+        "2026-117",
+        Deliberation.Outcome.REJETEE,
+    )
+    assert_accessible(page, "délibération différente de l'avis")
+
+    # 4. The minutes: a draft can be written just before the meeting, but not published…
+    page.get_by_label("Compte rendu (Markdown)").fill(MINUTES)
+    page.get_by_role("button", name="Diffuser le compte rendu").click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(reunion_path)}compte-rendu/$"))
+    expect(page.get_by_role("alert")).to_contain_text("Le compte rendu se diffuse une fois la réunion commencée.")
+    expect(page.get_by_label("Compte rendu (Markdown)")).to_have_value(MINUTES)  # kept as typed
+    assert_accessible(page, "compte rendu trop tôt")
+    reunion.refresh_from_db()
+    assert reunion.minutes_published_at is None
+
+    # … then, the meeting under way, written in Markdown and published.
+    Reunion.objects.filter(pk=reunion.pk).update(starts_at=timezone.now() - timedelta(minutes=5))
+    page.goto(reunion_path)
+    page.get_by_label("Compte rendu (Markdown)").fill(MINUTES)
+    page.get_by_role("button", name="Diffuser le compte rendu").click()
+    expect(page).to_have_url(re.compile(rf"{re.escape(reunion_path)}$"))
+    expect(status_message(page, "Compte rendu")).to_have_text("Compte rendu enregistré.")
+    reunion.refresh_from_db()
+    assert reunion.minutes_published_at is not None
+    expect(main(page)).to_contain_text(f"Diffusé le {french(reunion.minutes_published_at, 'd/m/Y')}.")
+    expect(main(page)).not_to_contain_text("après le délai de la charte")
+    minutes = main(page).locator("div.prose").filter(has_text="Relevé de décisions")
+    expect(minutes.get_by_role("heading", name="Relevé de décisions", level=3)).to_be_visible()
+    expect(minutes.get_by_role("listitem")).to_have_text(
+        [
+            "Service commun ADS : avis favorable du CoDir",
+            "Fermeture estivale de la mairie de Mallièvre : examinée, accord unanime",
+        ]
+    )
+    expect(minutes.locator("strong")).to_have_text("favorable")
+    expect(page.get_by_role("button", name="Diffuser le compte rendu")).to_have_count(0)
+    expect(page.get_by_label("Compte rendu (Markdown)")).to_have_value(MINUTES.strip())
+    assert_accessible(page, "compte rendu diffusé")
+
+    mortagne_page.reload()
+    expect(main(mortagne_page)).to_contain_text(f"Diffusé le {french(reunion.minutes_published_at, 'd/m/Y')}.")
+    expect(
+        main(mortagne_page).locator("div.prose").filter(has_text="Relevé de décisions").get_by_role("listitem")
+    ).to_have_count(2)
