@@ -1,5 +1,8 @@
 """REST API of instances and CoDir meetings: calendar, agenda items with documents, dispatch log."""
 
+from datetime import UTC, timedelta
+
+from django.db.models import Min
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -8,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from charte.selectors import rules_in_force
 from codir import dispatch, selectors, services
 from codir.access import access_reunion, require_animation, require_contributor, require_convener
 from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Presence, Reunion
@@ -18,7 +22,9 @@ from communes.models import Agent, Collectivite
 class InstanceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Instance
-        fields = ["id", "kind", "title", "starts_at", "place", "agenda", "agenda_html", "uid", "sequence", "cancelled"]
+        fields = [
+            "id", "kind", "title", "starts_at", "place", "agenda", "agenda_html", "convener_email", "uid", "sequence", "cancelled",
+        ]  # fmt: skip
         read_only_fields = ["agenda_html", "uid", "sequence", "cancelled"]
 
 
@@ -128,7 +134,16 @@ class ReunionSerializer(serializers.ModelSerializer):
             )
 
     def get_dispatch_deadline(self, reunion) -> str:
-        return dispatch.dispatch_deadline(reunion).isoformat()
+        # Lists annotate the first sending and pass the notice in force, so this costs no query.
+        first_due = getattr(reunion, "first_due", None)
+        notice = self.context.get("notice_hours")
+        if first_due is not None:
+            deadline = first_due
+        elif notice is not None and reunion.dispatched_at is None:
+            deadline = reunion.starts_at.astimezone(UTC) - timedelta(hours=notice)
+        else:
+            deadline = dispatch.dispatch_deadline(reunion)
+        return serializers.DateTimeField().to_representation(deadline)  # Paris time, like the other dates
 
 
 class ReunionDetailSerializer(ReunionSerializer):
@@ -174,7 +189,18 @@ class ReunionViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
         return ReunionDetailSerializer if self.action == "retrieve" else ReunionSerializer
 
     def get_territoire_queryset(self):
-        return Reunion.objects.for_territoire(self.territoire).select_related("territoire").order_by("starts_at")
+        return (
+            Reunion.objects.for_territoire(self.territoire)
+            .select_related("territoire")
+            .annotate(first_due=Min("agenda_versions__due_at"))
+            .order_by("starts_at")
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "territoire", None) is not None:
+            context["notice_hours"] = rules_in_force(self.territoire).delai_prevenance_heures
+        return context
 
     def create(self, request, *args, **kwargs):
         require_convener(self.access)
@@ -224,7 +250,9 @@ class ReunionViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
         serializer = MinutesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         reunion = services.minutes_save(reunion=reunion, by=request.user, **serializer.validated_data)
-        return Response(ReunionSerializer(reunion, context=self.get_serializer_context()).data)
+        return Response(
+            ReunionSerializer(reunion, context={**self.get_serializer_context(), "notice_hours": None}).data
+        )
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="pris-connaissance")

@@ -20,9 +20,14 @@ from decisions.models import Proposition
 @transaction.atomic
 def avis_open(*, point: PointOdj, by: Agent, closes_at: datetime) -> Proposition:
     """Put the CoDir's technical opinion on an item to the collective (decision kind avis_technique)."""
+    # of=("self",): the instance is on the nullable side of a join, which PostgreSQL cannot lock.
     point = (
-        PointOdj.objects.select_for_update().select_related("reunion__territoire", "reunion__instance").get(pk=point.pk)
+        PointOdj.objects.select_for_update(of=("self",))
+        .select_related("reunion__territoire", "reunion__instance")
+        .get(pk=point.pk)
     )
+    if point.reunion.cancelled_at is not None:
+        raise ValidationError(_("Cette réunion est annulée."))
     if point.proposition_id is not None:
         raise ValidationError(_("Un avis est déjà soumis au CoDir pour ce point."))
     if point.reunion.instance is None:
@@ -48,10 +53,12 @@ def avis_open(*, point: PointOdj, by: Agent, closes_at: datetime) -> Proposition
 def avis_send(*, point: PointOdj, by: Agent) -> PointOdj:
     """Send the printable "Avis du CoDir de territoire" to the instance's convener."""
     point = (
-        PointOdj.objects.select_for_update()
+        PointOdj.objects.select_for_update(of=("self",))
         .select_related("reunion__territoire", "reunion__instance", "proposition")
         .get(pk=point.pk)
     )
+    if point.avis_sent_at is not None:
+        raise ValidationError(_("Cet avis a déjà été transmis."))
     proposition = point.proposition
     if proposition is None or proposition.status != Proposition.Status.CLOSE:
         raise ValidationError(_("L'avis n'est pas encore rendu : la décision du CoDir n'est pas close."))
@@ -81,10 +88,12 @@ def avis_send(*, point: PointOdj, by: Agent) -> PointOdj:
 @transaction.atomic
 def deliberation_record(*, point: PointOdj, by: Agent, date: date, number: str, outcome: str) -> Deliberation:
     """Record what the instance decided on the item, after its meeting."""
-    point = PointOdj.objects.select_related("reunion__instance", "reunion__territoire").get(pk=point.pk)
+    point = PointOdj.objects.select_related("reunion__instance", "reunion__territoire", "proposition").get(pk=point.pk)
     instance = point.reunion.instance
     if instance is None:
         raise ValidationError(_("Cette réunion ne prépare aucune instance."))
+    if point.proposition is None or point.proposition.status != Proposition.Status.CLOSE:
+        raise ValidationError(_("L'avis du CoDir n'est pas encore rendu sur ce point."))
     if date < timezone.localtime(instance.starts_at).date():
         raise ValidationError({"date": _("La délibération ne peut pas précéder la séance de l'instance.")})
     deliberation, _created = Deliberation.objects.update_or_create(

@@ -9,6 +9,7 @@ and is recorded as late, with its delay.
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.mime.text import MIMEText
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -26,6 +27,8 @@ from communes.models import Agent, Membership
 
 logger = logging.getLogger(__name__)
 
+MAX_ATTEMPTS = 10
+MAX_NOTICE = timedelta(hours=360)  # the longest notice a charter may set
 LATE_TOLERANCE = timedelta(minutes=5)  # a send within five minutes of its due time is on time
 EMPTY_AGENDA_REMINDER = timedelta(hours=24)
 
@@ -56,11 +59,21 @@ def new_version(reunion: Reunion, kind: str, due_at: datetime, changes: str = ""
     version = AgendaVersion.objects.create(
         reunion=reunion, number=number, kind=kind, sequence=reunion.sequence, changes=changes, due_at=due_at
     )
-    members = (
-        Membership.objects.active().filter(territoire=reunion.territoire, agent__is_active=True).select_related("agent")
-    )
+    members = {
+        m.agent
+        for m in Membership.objects.active()
+        .filter(territoire=reunion.territoire, agent__is_active=True)
+        .select_related("agent")
+    }
+    # Those who have the event in their calendar hear of its changes even if they left since;
+    # a cancellation goes only to them.
+    received = {
+        e.recipient
+        for e in Envoi.objects.filter(version__reunion=reunion, recipient__is_active=True).select_related("recipient")
+    }
+    recipients = received if kind == AgendaVersion.Kind.ANNULATION else members | received
     Envoi.objects.bulk_create(
-        [Envoi(version=version, recipient=m.agent, email=m.agent.email) for m in members], ignore_conflicts=True
+        [Envoi(version=version, recipient=agent, email=agent.email) for agent in recipients], ignore_conflicts=True
     )
     transaction.on_commit(lambda: send_agenda_version.enqueue(version.pk))
     return version
@@ -79,17 +92,19 @@ def dispatch_due(*, now: datetime | None = None) -> int:
     """Create the first agenda version of every meeting whose deadline has come; returns how many."""
     now = now or timezone.now()
     count = 0
-    candidates = Reunion.objects.filter(dispatched_at__isnull=True, cancelled_at__isnull=True).select_related(
-        "territoire"
-    )
+    candidates = Reunion.objects.filter(
+        dispatched_at__isnull=True, cancelled_at__isnull=True, starts_at__lte=now + MAX_NOTICE
+    ).select_related("territoire")
     for reunion in candidates:
-        deadline = dispatch_deadline(reunion, now=now)
-        if deadline > now:
+        if dispatch_deadline(reunion, now=now) > now:
             continue
         with transaction.atomic():
             locked = Reunion.objects.select_for_update().get(pk=reunion.pk)
-            if locked.dispatched_at is not None:
-                continue  # another sweep did it
+            if locked.dispatched_at is not None or locked.cancelled_at is not None:
+                continue  # another sweep did it, or the meeting was cancelled meanwhile
+            deadline = dispatch_deadline(locked, now=now)  # read again: the meeting may have moved
+            if deadline > now:
+                continue
             locked.dispatched_at = now
             locked.save(update_fields=["dispatched_at"])
             new_version(locked, AgendaVersion.Kind.INITIAL, deadline)
@@ -135,8 +150,11 @@ def _agenda_mail(envoi: Envoi) -> EmailMultiAlternatives:
         description=text,
         attendee=envoi.email,
     )
-    method = "CANCEL" if context["cancelled"] else "REQUEST"
-    message.attach("invitation.ics", invitation, f"text/calendar; charset=utf-8; method={method}")
+    # An iMIP part: text/calendar with its METHOD parameter, as Outlook expects it.
+    part = MIMEText(invitation.decode(), "calendar", "utf-8")
+    part.set_param("method", "CANCEL" if context["cancelled"] else "REQUEST")
+    part.add_header("Content-Disposition", "attachment", filename="invitation.ics")
+    message.attach(part)
     return message
 
 
@@ -149,13 +167,16 @@ def send_pending(*, now: datetime | None = None, version: AgendaVersion | None =
     server accepted the message).
     """
     report = DispatchReport()
-    pending = Envoi.objects.filter(sent_at__isnull=True)
+    # A refused address is retried by each sweep, up to MAX_ATTEMPTS; its error stays on the row.
+    pending = Envoi.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, recipient__is_active=True)
     if version is not None:
         pending = pending.filter(version=version)
     for pk in pending.values_list("pk", flat=True):
         with transaction.atomic():
+            # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join
+            # (created_by), and only the outbox row needs locking.
             envoi = (
-                Envoi.objects.select_for_update(skip_locked=True)
+                Envoi.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("version__reunion__territoire", "version__reunion__created_by")
                 .filter(pk=pk, sent_at__isnull=True)
                 .first()
@@ -187,7 +208,10 @@ def remind_empty_agendas(*, now: datetime) -> int:
 
     count = 0
     for reunion in Reunion.objects.filter(
-        dispatched_at__isnull=True, cancelled_at__isnull=True, empty_agenda_reminded_at__isnull=True
+        dispatched_at__isnull=True,
+        cancelled_at__isnull=True,
+        empty_agenda_reminded_at__isnull=True,
+        starts_at__lte=now + MAX_NOTICE + EMPTY_AGENDA_REMINDER,
     ).select_related("territoire"):
         deadline = dispatch_deadline(reunion, now=now)
         if not (deadline - EMPTY_AGENDA_REMINDER <= now < deadline) or reunion.points.exists():

@@ -15,6 +15,7 @@ from communes.models import Agent, Territoire
 @transaction.atomic
 def calendar_token_renew(*, agent: Agent) -> CalendarToken:
     """A new secret link; the previous one stops working at once (e.g. after a leak)."""
+    Agent.objects.select_for_update().filter(pk=agent.pk).first()  # two clicks at once: one after the other
     CalendarToken.objects.filter(agent=agent, revoked_at__isnull=True).update(revoked_at=timezone.now())
     token = CalendarToken.objects.create(agent=agent)
     journal_record(action="codir.calendar_token.renewed", actor=agent, territoire=None, target=agent)

@@ -57,7 +57,8 @@ def reunion_event(reunion: Reunion, *, sequence: int, cancelled: bool = False, d
 
 def instance_event(instance: Instance) -> Event:
     event = Event()
-    event.add("uid", instance.uid)
+    # An imported UID is unique per territory only: an agent of two territories must not see it twice.
+    event.add("uid", f"{instance.territoire_id}-{instance.uid}")
     event.add("sequence", instance.sequence)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", instance.starts_at.astimezone(PARIS))

@@ -5,7 +5,7 @@ The dispatch of agendas lives in `codir.dispatch`.
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -225,7 +225,9 @@ def point_add(
         if upload.size > MAX_DOCUMENT_SIZE:
             raise ValidationError({"documents": _("%(nom)s dépasse 20 Mo.") % {"nom": upload.name}})
     description = clean_text(description)
-    late = reunion.dispatched_at is not None
+    # Late once the agenda has gone out, or once its deadline has passed even if the sweep has not
+    # run since (downtime).
+    late = reunion.dispatched_at is not None or now >= dispatch.dispatch_deadline(reunion, now=now)
     point = PointOdj(
         reunion=reunion,
         position=(reunion.points.aggregate(last=Max("position"))["last"] or 0) + 1,
@@ -253,7 +255,7 @@ def point_add(
         target=point,
         data={"reunion": reunion.pk, "late": late, "documents": len(documents)},
     )
-    if late:
+    if reunion.dispatched_at is not None:
         dispatch.new_version(
             reunion,
             AgendaVersion.Kind.MISE_A_JOUR,
@@ -274,7 +276,9 @@ def reunion_cancel(*, reunion: Reunion, by: Agent, reason: str) -> Reunion:
     now = timezone.now()
     reunion.cancelled_at = now
     reunion.cancellation_reason = reason.strip()
-    reunion.save(update_fields=["cancelled_at", "cancellation_reason"])
+    if reunion.dispatched_at is None:
+        reunion.sequence += 1
+    reunion.save(update_fields=["cancelled_at", "cancellation_reason", "sequence"])
     if reunion.dispatched_at is not None:
         dispatch.new_version(reunion, AgendaVersion.Kind.ANNULATION, now, reunion.cancellation_reason)
     journal_record(
@@ -295,6 +299,8 @@ def reunion_reschedule(*, reunion: Reunion, by: Agent, starts_at: datetime, ends
         raise ValidationError(_("Cette réunion est annulée."))
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": _("La fin doit suivre le début.")})
+    if starts_at <= timezone.now():
+        raise ValidationError({"starts_at": _("Une réunion se déplace dans le futur.")})
     changes = []
     if (reunion.starts_at, reunion.ends_at) != (starts_at, ends_at):
         changes.append(
@@ -311,7 +317,9 @@ def reunion_reschedule(*, reunion: Reunion, by: Agent, starts_at: datetime, ends
     if not changes:
         return reunion
     reunion.starts_at, reunion.ends_at, reunion.place = starts_at, ends_at, place.strip()
-    reunion.save(update_fields=["starts_at", "ends_at", "place"])
+    if reunion.dispatched_at is None:
+        reunion.sequence += 1  # calendar feeds replace the event only if SEQUENCE grows
+    reunion.save(update_fields=["starts_at", "ends_at", "place", "sequence"])
     if reunion.dispatched_at is not None:
         dispatch.new_version(reunion, AgendaVersion.Kind.MISE_A_JOUR, timezone.now(), " ; ".join(changes))
     journal_record(
@@ -364,6 +372,8 @@ def point_move(*, point: PointOdj, by: Agent, offset: int) -> PointOdj:
 @transaction.atomic
 def presence_record(*, reunion: Reunion, by: Agent, statuses: dict[int, tuple[str, str]]) -> int:
     """Record who took part: `statuses` maps a collectivité id to (status, represented by)."""
+    if reunion.cancelled_at is not None:
+        raise ValidationError(_("Cette réunion est annulée."))
     if timezone.now() < reunion.starts_at - timedelta(hours=1):
         raise ValidationError(_("Les présences se notent le jour de la réunion."))
     collectivites = {c.pk: c for c in Collectivite.objects.for_territoire(reunion.territoire)}
@@ -405,6 +415,8 @@ def minutes_deadline(reunion: Reunion) -> datetime:
 def minutes_save(*, reunion: Reunion, by: Agent, text: str, publish: bool = False) -> Reunion:
     """Write the minutes; publishing records the date (late if after the charter's deadline)."""
     reunion = Reunion.objects.select_for_update().get(pk=reunion.pk)
+    if reunion.cancelled_at is not None:
+        raise ValidationError(_("Cette réunion est annulée."))
     now = timezone.now()
     if now < reunion.starts_at - timedelta(hours=1):
         raise ValidationError(_("Le compte rendu s'écrit le jour de la réunion."))
@@ -452,10 +464,18 @@ def instances_import_ics(*, territoire: Territoire, by: Agent, content: bytes) -
             _("Ce fichier n'est pas un calendrier iCalendar lisible (%(erreur)s).") % {"erreur": error}
         ) from None
     report = {"created": 0, "updated": 0, "unchanged": 0}
+    seen: set[str] = set()
     for event in calendar.walk("VEVENT"):
         uid = str(event.get("uid", "")).strip()
-        start = event.decoded("dtstart", None)
-        if not uid or start is None:
+        # One instance per UID: overrides of a recurring event share their series' UID.
+        if not uid or len(uid) > 255 or uid in seen or event.get("recurrence-id") is not None:
+            continue
+        seen.add(uid)
+        try:
+            start = event.decoded("dtstart", None)
+        except (ValueError, TypeError):
+            start = None
+        if not isinstance(start, date):
             continue
         if not isinstance(start, datetime):  # an all-day event: assume the evening session
             start = datetime.combine(start, time(18, 0))

@@ -52,8 +52,10 @@ class CalendarView(CodirBase):
         today = timezone.localdate()
         try:
             year, month = (int(part) for part in request.GET.get("mois", "").split("-"))
+            if not 1900 <= year <= 2999:
+                raise ValueError
             shown = date(year, month, 1)
-        except ValueError:
+        except (ValueError, OverflowError):
             shown = today.replace(day=1)
         previous = (shown - timedelta(days=1)).replace(day=1)
         following = (shown + timedelta(days=32)).replace(day=1)
@@ -106,7 +108,7 @@ class ReunionCreateView(CodirBase):
     def get(self, request, territoire_slug):
         require_convener(self.access)
         instance = None
-        if request.GET.get("instance", "").isdigit():
+        if request.GET.get("instance", "").isascii() and request.GET.get("instance", "").isdigit():
             instance = access_instance(self.access, int(request.GET["instance"]))
         proposal = services.reunion_proposal(self.territoire, instance)
         initial = {"instance": instance, "host": proposal.host, "animateur": proposal.animateur}
@@ -302,7 +304,7 @@ class PresencesView(ReunionView):
         for key, value in request.POST.items():
             if key.startswith("presence-") and value:
                 collectivite_id = key.removeprefix("presence-")
-                if collectivite_id.isdigit():
+                if collectivite_id.isascii() and collectivite_id.isdigit():
                     statuses[int(collectivite_id)] = (value, request.POST.get(f"represente-{collectivite_id}", ""))
         try:
             services.presence_record(reunion=reunion, by=request.user, statuses=statuses)

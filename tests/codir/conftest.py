@@ -13,6 +13,18 @@ def paris(year, month, day, hour=9, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=PARIS)
 
 
+TODAY = paris(2026, 12, 1, 9)  # the clock of these tests: the meeting of the fixtures is two weeks ahead
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch):
+    """The services read `timezone.now()`: it is frozen so that dates in tests never go stale."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: TODAY)
+    return TODAY
+
+
 @pytest.fixture
 def reunion(mortagne, dgs_epci, dgs_commune, sg_petite_commune):
     """A CoDir meeting on Tuesday 15 December 2026 at 9:00 in Mortagne-sur-Sèvre."""

@@ -7,23 +7,17 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from icalendar import Calendar
 
 from charte import services as charte_services
 from codir import dispatch, services
 from codir.models import AgendaVersion, Envoi, PointOdj
-from communes.models import Collectivite, JournalEntry, Membership
+from communes.models import JournalEntry, Membership
 from decisions import services as decisions
 from decisions.models import Proposition
 from tests.codir.conftest import PARIS, paris
+from tests.mailtools import invitation_of
 
 pytestmark = pytest.mark.django_db
-
-
-def invitation_of(message) -> Calendar:
-    (name, content, mimetype) = next(a for a in message.attachments if a[0] == "invitation.ics")
-    assert mimetype.startswith("text/calendar")
-    return Calendar.from_ical(content)
 
 
 def test_the_agenda_goes_out_at_the_deadline_and_not_before(reunion, dgs_epci, dgs_commune, sg_petite_commune):
@@ -240,9 +234,62 @@ def test_documents_are_limited_in_size_and_type(reunion, dgs_commune, media_root
     assert point.documents.get().size == len(b"%PDF-1.4 note")
 
 
-def test_only_active_members_receive_the_agenda(reunion, dgs_epci, dgs_commune):
-    services_communes = __import__("communes.services", fromlist=["membership_deactivate"])
-    services_communes.membership_deactivate(membership=Membership.objects.get(agent=dgs_commune), by=dgs_epci)
+def test_only_active_members_receive_the_agenda(reunion, dgs_epci, dgs_commune, sg_petite_commune):
+    from communes import services as communes_services
+
+    communes_services.membership_deactivate(membership=Membership.objects.get(agent=dgs_commune), by=dgs_epci)
     dispatch.codir_sweep(now=dispatch.dispatch_deadline(reunion))
-    assert dgs_commune.email not in [m.to[0] for m in mail.outbox]
-    assert Collectivite.objects.exists()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([dgs_epci.email, sg_petite_commune.email])
+
+
+def test_a_cancellation_goes_to_those_who_had_the_event_even_if_they_left(reunion, mortagne, dgs_epci, dgs_commune):
+    from communes import services as communes_services
+    from tests.conftest import make_member
+
+    dispatch.codir_sweep(now=dispatch.dispatch_deadline(reunion))
+    communes_services.membership_deactivate(membership=Membership.objects.get(agent=dgs_commune), by=dgs_epci)
+    newcomer = make_member(mortagne, "Tiffauges", "sg@tiffauges.test", Membership.Role.SG)
+    mail.outbox.clear()
+    services.reunion_cancel(reunion=reunion, by=dgs_epci, reason="Report du bureau.")
+    dispatch.send_pending()
+    recipients = {m.to[0] for m in mail.outbox}
+    assert dgs_commune.email in recipients and newcomer.email not in recipients
+
+
+def test_a_meeting_cancelled_while_the_sweep_runs_is_not_dispatched(reunion, dgs_epci, monkeypatch):
+    deadline = dispatch.dispatch_deadline(reunion)
+    real = dispatch.dispatch_deadline
+
+    def cancel_meanwhile(meeting, *, now=None):
+        from codir.models import Reunion
+
+        Reunion.objects.filter(pk=meeting.pk).update(cancelled_at=deadline)
+        return real(meeting, now=now)
+
+    monkeypatch.setattr(dispatch, "dispatch_deadline", cancel_meanwhile)
+    assert dispatch.dispatch_due(now=deadline) == 0 and not AgendaVersion.objects.exists()
+
+
+def test_an_item_added_after_the_deadline_is_late_even_before_the_sweep(reunion, dgs_commune):
+    deadline = dispatch.dispatch_deadline(reunion)
+    point = services.point_add(reunion=reunion, by=dgs_commune, title="Tardif", now=deadline + timedelta(minutes=10))
+    assert point.late and not AgendaVersion.objects.exists()  # the agenda, when it goes out, shows it hors délai
+
+
+def test_the_invitation_is_a_proper_imip_part(reunion):
+    dispatch.codir_sweep(now=dispatch.dispatch_deadline(reunion))
+    part = next(p for p in mail.outbox[0].message().walk() if p.get_content_type() == "text/calendar")
+    assert part.get_param("method") == "REQUEST" and str(part["Content-Type"]).count("charset") == 1
+
+
+def test_a_refused_address_is_not_retried_forever(reunion, monkeypatch):
+    deadline = dispatch.dispatch_deadline(reunion)
+    dispatch.dispatch_due(now=deadline)
+
+    def refused(envoi):
+        raise ConnectionRefusedError("refusé")
+
+    monkeypatch.setattr(dispatch, "_agenda_mail", refused)
+    for minute in range(dispatch.MAX_ATTEMPTS + 3):
+        dispatch.send_pending(now=deadline + timedelta(minutes=minute))
+    assert set(Envoi.objects.values_list("attempts", flat=True)) == {dispatch.MAX_ATTEMPTS}

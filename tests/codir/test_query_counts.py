@@ -25,6 +25,11 @@ def plan(territoire, admin, items: int):
         territoire=territoire, by=admin, title="CoDir", starts_at=timezone.now() + timedelta(days=1),
         ends_at=timezone.now() + timedelta(days=1, hours=2), instance=bureau,
     )  # fmt: skip
+    for days in range(2, 2 + items):  # more meetings ahead, for the lists
+        services.reunion_create(
+            territoire=territoire, by=admin, title=f"CoDir {days}", starts_at=timezone.now() + timedelta(days=days * 7),
+            ends_at=timezone.now() + timedelta(days=days * 7, hours=2),
+        )  # fmt: skip
     presenters = [
         m.collectivite for m in Membership.objects.active().filter(territoire=territoire).select_related("collectivite")
     ]
@@ -49,6 +54,8 @@ PAGES = {
     "calendar": (lambda t, i, r: reverse("codir:calendar", args=[t.slug]), 10),  # lists and the month grid
     "reunion": (lambda t, i, r: reverse("codir:reunion", args=[t.slug, r.pk]), 13),
     "instance": (lambda t, i, r: reverse("codir:instance", args=[t.slug, i.pk]), 7),
+    "api_reunions": (lambda t, i, r: reverse("api:reunion-list", args=[t.slug]), 9),
+    "api_reunion": (lambda t, i, r: reverse("api:reunion-detail", args=[t.slug, r.pk]), 12),
 }
 
 

@@ -15,12 +15,9 @@ from codir.models import CalendarToken, Instance, PointOdj, Presence
 from communes.models import Collectivite
 from decisions import services as decisions
 from tests.codir.conftest import paris
+from tests.mailtools import invitation_of
 
 pytestmark = pytest.mark.django_db
-
-
-def invitation_of(message) -> Calendar:
-    return Calendar.from_ical(next(a[1] for a in message.attachments if a[0] == "invitation.ics"))
 
 
 def test_a_cancelled_meeting_is_announced_with_method_cancel(reunion, dgs_epci):
@@ -236,3 +233,40 @@ def test_the_feed_and_the_invitation_are_valid_icalendar(reunion, dgs_commune, c
     assert_rfc5545(invitation_of(mail.outbox[0]))
     token = feeds.calendar_token_renew(agent=dgs_commune)
     assert_rfc5545(Calendar.from_ical(client.get(reverse("calendar_feed", args=[token.token])).content))
+
+
+def test_a_broken_or_repetitive_ics_file_does_not_break_the_import(mortagne, dgs_epci):
+    content = (
+        b"""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//x//FR
+BEGIN:VEVENT
+UID:serie@x
+DTSTART:20270105T170000Z
+SUMMARY:Bureau communautaire
+RRULE:FREQ=WEEKLY;COUNT=3
+END:VEVENT
+BEGIN:VEVENT
+UID:serie@x
+RECURRENCE-ID:20270112T170000Z
+DTSTART:20270112T180000Z
+SUMMARY:Bureau communautaire (avance)
+END:VEVENT
+BEGIN:VEVENT
+UID:casse@x
+DTSTART:n-importe-quoi
+SUMMARY:Conseil
+END:VEVENT
+BEGIN:VEVENT
+UID:"""
+        + b"u" * 300
+        + b"""
+DTSTART:20270105T170000Z
+SUMMARY:Trop long
+END:VEVENT
+END:VCALENDAR
+"""
+    )
+    for _ in range(3):
+        services.instances_import_ics(territoire=mortagne, by=dgs_epci, content=content)
+    assert list(Instance.objects.values_list("uid", "sequence")) == [("serie@x", 0)]
