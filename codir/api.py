@@ -10,11 +10,12 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from charte.selectors import rules_in_force
-from codir import dispatch, selectors, services
+from codir import dispatch, feeds, selectors, services
 from codir.access import access_reunion, require_animation, require_contributor, require_convener
-from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Presence, Reunion
+from codir.models import AgendaVersion, CalendarToken, Document, Envoi, Instance, PointOdj, Presence, Reunion
 from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer, TerritoireAPIMixin
 from communes.models import Agent, Collectivite
 
@@ -259,3 +260,30 @@ class ReunionViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
     def pris_connaissance(self, request, territoire_slug, pk):
         count = dispatch.acknowledge(reunion=access_reunion(self.access, pk), agent=request.user)
         return Response({"versions_lues": count})
+
+
+class CalendarLinkSerializer(serializers.Serializer):
+    url = serializers.URLField(allow_null=True)
+
+
+class CalendarLinkView(APIView):
+    """My private iCalendar feed: its link (GET), a new one that replaces it (POST), none (DELETE)."""
+
+    @extend_schema(responses=CalendarLinkSerializer)
+    def get(self, request):
+        token = CalendarToken.objects.filter(agent=request.user, revoked_at__isnull=True).first()
+        return Response({"url": self._url(request, token)})
+
+    @extend_schema(request=None, responses={201: CalendarLinkSerializer})
+    def post(self, request):
+        token = feeds.calendar_token_renew(agent=request.user)
+        return Response({"url": self._url(request, token)}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        feeds.calendar_token_revoke(agent=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @staticmethod
+    def _url(request, token) -> str | None:
+        return request.build_absolute_uri(reverse("calendar_feed", args=[token.token])) if token else None

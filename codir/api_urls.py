@@ -29,6 +29,7 @@ router.register(f"{TERRITOIRE}/charte/amendements", charte_api.AmendementViewSet
 app_name = "api"
 urlpatterns = [
     path("jeton/", obtain_auth_token, name="token"),
+    path("calendrier/", codir_api.CalendarLinkView.as_view(), name="calendar-link"),
     path("t/<slug:territoire_slug>/charte/regles/", charte_api.ReglesEnVigueurView.as_view(), name="charte-regles"),
     *router.urls,
 ]

@@ -100,3 +100,14 @@ def test_attendance_and_minutes_through_the_api(mortagne, dgs_epci, dgs_commune,
         format="json",
     )
     assert minutes.status_code == 200 and minutes.json()["minutes_published_at"] is not None
+
+
+def test_my_calendar_link_through_the_api(dgs_commune, api_for, client):
+    api = api_for(dgs_commune)
+    url = reverse("api:calendar-link")
+    assert api.get(url).json() == {"url": None}
+    created = api.post(url).json()["url"]
+    assert created.endswith(".ics") and client.get(created.replace("http://testserver", "")).status_code == 200
+    assert api.get(url).json()["url"] == created
+    assert api.delete(url).status_code == 204 and api.get(url).json() == {"url": None}
+    assert client.get(created.replace("http://testserver", "")).status_code == 404
