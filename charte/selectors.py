@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from charte.models import Amendement, Charte, Ratification, Regles, Section, Signature, Version
 from communes.models import Collectivite, Seat, Territoire
+from communes.selectors import active_seat
 from decisions.outcome import Rule
 
 
@@ -84,6 +85,4 @@ def ratification_table(territoire: Territoire, version: Version) -> list[Ratific
 
 def seat_of(access) -> Seat | None:
     """The seat the agent holds in this territory, if any (to offer signing and ratifying)."""
-    if access.membership is None:
-        return None
-    return Seat.objects.active().filter(membership=access.membership).first()
+    return active_seat(access.agent, access.territoire) if access.membership is not None else None

@@ -20,6 +20,7 @@ from charte.models import Amendement, Charte, Ratification, Regles, Section, Sig
 from charte.starter import STARTER_SECTIONS
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Seat, Territoire
+from communes.selectors import active_seat
 from communes.text import clean_text, render_markdown
 from decisions import services as decisions
 from decisions.models import Proposition
@@ -454,21 +455,12 @@ def amendement_rebase(*, amendement: Amendement, by: Agent, text: str, closes_at
     return amendement
 
 
-def _seat_of(agent: Agent, territoire: Territoire) -> Seat | None:
-    return (
-        Seat.objects.active()
-        .select_related("collectivite")
-        .filter(membership__agent=agent, membership__territoire=territoire, membership__ended_at__isnull=True)
-        .first()
-    )
-
-
 @transaction.atomic
 def version_sign(*, version: Version, by: Agent) -> Signature:
     """The titulaire signs the adopted version on behalf of their collectivité (once)."""
     if not version.is_adopted:
         raise ValidationError(_("Seule une version adoptée se signe."))
-    seat = _seat_of(by, version.charte.territoire)
+    seat = active_seat(by, version.charte.territoire)
     if seat is None or seat.kind != Seat.Kind.TITULAIRE:
         raise ValidationError(_("Seul·e le ou la titulaire d'une collectivité signe la charte en son nom."))
     if Signature.objects.filter(version=version, collectivite=seat.collectivite).exists():
@@ -499,7 +491,7 @@ def ratification_record(
         raise ValidationError(_("Seule une version adoptée se ratifie."))
     if collectivite.territoire_id != version.charte.territoire_id:
         raise ValidationError({"collectivite": _("Cette collectivité n'appartient pas au territoire.")})
-    seat = _seat_of(by, version.charte.territoire)
+    seat = active_seat(by, version.charte.territoire)
     if seat is None or seat.collectivite_id != collectivite.pk:
         raise ValidationError(
             _("Seul·e le ou la titulaire ou suppléant·e de la collectivité enregistre sa ratification.")

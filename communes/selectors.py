@@ -65,3 +65,22 @@ def journal_of_territoire(territoire: Territoire) -> QuerySet[JournalEntry]:
 def seat_holder(seats: list[Seat], kind: str) -> Seat | None:
     """The active seat of the given kind among prefetched `active_seats`."""
     return next((seat for seat in seats if seat.kind == kind), None)
+
+
+def active_seat(agent: Agent, territoire: Territoire) -> Seat | None:
+    """The seat through which an agent speaks for a collectivité of this territory, if any.
+
+    The one definition of "who holds a voice": an active seat, of an active membership, of a
+    collectivité still in the territory. Signing, ratifying and expressing positions all ask it.
+    """
+    return (
+        Seat.objects.active()
+        .select_related("collectivite")
+        .filter(
+            membership__agent=agent,
+            membership__territoire=territoire,
+            membership__ended_at__isnull=True,
+            collectivite__left_at__isnull=True,
+        )
+        .first()
+    )

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from communes.access import TerritoireAccess
 from communes.models import Seat
+from communes.selectors import active_seat
 from decisions.models import Action, Proposition
 
 
@@ -36,9 +37,7 @@ def access_proposition(access: TerritoireAccess, proposition_id: int, *, steer: 
 
 def speaking_seat(access: TerritoireAccess) -> Seat | None:
     """The seat through which this agent speaks for a collectivité, if any."""
-    if access.membership is None:
-        return None
-    return Seat.objects.active().select_related("collectivite").filter(membership=access.membership).first()
+    return active_seat(access.agent, access.territoire) if access.membership is not None else None
 
 
 def access_action(access: TerritoireAccess, action_id: int, *, write: bool = False) -> Action:

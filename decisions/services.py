@@ -15,6 +15,7 @@ from guardian.shortcuts import assign_perm
 
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Seat, Territoire
+from communes.selectors import active_seat
 from communes.text import clean_text, render_markdown
 from decisions import tasks
 from decisions.hooks import run_closing_handlers
@@ -147,17 +148,7 @@ def position_express(
     motive = motive.strip()
     if choice == Choice.OBJECTION and not motive:
         raise ValidationError({"motive": _("Une objection doit être motivée : dites ce qui vous en empêche.")})
-    seat = (
-        Seat.objects.active()
-        .select_related("collectivite")
-        .filter(
-            membership__agent=agent,
-            membership__territoire=proposition.territoire,
-            membership__ended_at__isnull=True,
-            collectivite__left_at__isnull=True,
-        )
-        .first()
-    )
+    seat = active_seat(agent, proposition.territoire)
     if seat is None:
         raise ValidationError(
             _("Seul·e le ou la titulaire d'une collectivité, ou son ou sa suppléant·e, peut s'exprimer pour elle.")
