@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from codir.dispatch import codir_sweep
 from decisions.services import decisions_sweep
+from reseaux.services import pilotage_sweep
 
 
 class Command(BaseCommand):
@@ -17,6 +18,8 @@ class Command(BaseCommand):
             f"Ordres du jour : {agenda.dispatched} envoyé(s) à l'échéance, {agenda.sent} courriel(s) parti(s) "
             f"dont {agenda.late} en retard, {agenda.failed} échec(s), {agenda.reminded} rappel(s) d'ordre du jour vide."
         )
+        handovers = pilotage_sweep()
+        self.stdout.write(f"Projets : {handovers} passation(s) de pilotage.")
         report = decisions_sweep()
         self.stdout.write(
             f"Décisions : {report.closed} close(s), {report.reminders} relance(s) ; "
