@@ -22,6 +22,8 @@ from communes.importer import find_epci, load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Seat, Territoire
 from decisions import services as decisions
 from decisions.models import Proposition
+from reseaux import services as portfolio
+from reseaux.models import Axe, Projet
 
 MORTAGNE_SIREN = "248500662"  # CC du Pays de Mortagne (Vendée), 11 communes
 ACHARDS_SIREN = "248500530"  # CC du Pays des Achards (Vendée), the "other territory"
@@ -204,6 +206,8 @@ class Command(BaseCommand):
             self._ensure_charte()
             self.stdout.write("  réunions (conseil, bureau, CoDir préparatoires, ordres du jour, envois)")
             self._ensure_meetings()
+            self.stdout.write("  portefeuille de projets (pilotages, liens systémiques)")
+            self._ensure_projets()
             admin = Agent.objects.filter(email="admin@codir.test").first()
             if admin is None:
                 Agent.objects.create_superuser("admin@codir.test", password, first_name="Admin", last_name="Plateforme")
@@ -487,3 +491,45 @@ class Command(BaseCommand):
             territoire=territoire, by=dgs_epci, title="CoDir préparatoire au conseil communautaire",
             starts_at=at(13, 9), ends_at=at(13, 11), instance=conseil,
         )  # fmt: skip
+
+    def _ensure_projets(self) -> None:
+        """Three axes and four projects piloted in every mode, linked to each other."""
+        territoire = Territoire.objects.get(siren=MORTAGNE_SIREN)
+        if Projet.objects.for_territoire(territoire).exists():
+            return
+        dgs_epci = Agent.objects.get(email="dgs.epci@paysdemortagne.test")
+        axes = [
+            Axe.objects.create(territoire=territoire, name=name, position=index)
+            for index, name in enumerate(["Services aux habitants", "Ressources partagées", "Coopération des équipes"])
+        ]
+
+        def place(name):
+            return Collectivite.objects.get(territoire=territoire, name=name)
+
+        today = timezone.localdate()
+        ads = portfolio.projet_create(
+            territoire=territoire, by=dgs_epci, title="Service commun d'instruction du droit des sols", axe=axes[0],
+            pilotage="epci", rotation=[(place("CC du Pays de Mortagne"), today - timedelta(days=200))], status="en_cours",
+        )  # fmt: skip
+        achats = portfolio.projet_create(
+            territoire=territoire, by=dgs_epci, title="Groupement de commandes de fournitures", axe=axes[1],
+            pilotage="copilotage", status="en_cours",
+            rotation=[(place("Mortagne-sur-Sèvre"), today - timedelta(days=90)), (place("Chanverrie"), today - timedelta(days=90))],
+        )  # fmt: skip
+        formation = portfolio.projet_create(
+            territoire=territoire, by=dgs_epci, title="Plan de formation mutualisé des secrétaires de mairie", axe=axes[2],
+            pilotage="alterne", status="en_preparation",
+            rotation=[(place("La Gaubretière"), today - timedelta(days=30)), (place("Mallièvre"), today + timedelta(days=150))],
+        )  # fmt: skip
+        schema = portfolio.projet_create(
+            territoire=territoire, by=dgs_epci, title="Schéma de mutualisation 2027-2032", axe=axes[1],
+            pilotage="commune", rotation=[(place("Saint-Laurent-sur-Sèvre"), today - timedelta(days=10))], status="idee",
+        )  # fmt: skip
+        links = [
+            (schema, ads, "renforce", "Le schéma inscrit le service commun dans la durée."),
+            (ads, schema, "renforce", "Le bilan du service nourrit le schéma."),
+            (formation, ads, "depend_de", "Former les agents d'accueil des mairies à l'instruction."),
+            (achats, schema, "mutualise_avec", "Mêmes marchés et même calendrier de consultation."),
+        ]
+        for source, target, kind, why in links:
+            portfolio.lien_create(source=source, target=target, kind=kind, justification=why, by=dgs_epci)
