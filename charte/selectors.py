@@ -23,7 +23,7 @@ def rules_in_force(territoire: Territoire, at: datetime | None = None) -> Regles
         Version.objects.for_territoire(territoire)
         .filter(adopted_at__isnull=False, adopted_at__lte=at)
         .select_related("regles")
-        .order_by("-adopted_at", "-number")
+        .order_by("-number")  # versions are numbered in the order they came into force
         .first()
     )
     return version.regles if version else Regles()

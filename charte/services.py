@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -139,7 +139,10 @@ def section_save(*, section: Section, by: Agent, title: str, body: str, based_on
     if not title.strip():
         raise ValidationError({"title": _("Une section a besoin d'un titre.")})
     body = clean_text(body)
-    updated = Section.objects.filter(pk=section.pk, revision=based_on_revision).update(
+    # Only while the version is still a draft: a save racing its submission must not change the voted text.
+    updated = Section.objects.filter(
+        pk=section.pk, revision=based_on_revision, version__status=Version.Status.BROUILLON
+    ).update(
         title=title.strip(),
         body=body,
         body_html=render_markdown(body),
@@ -148,7 +151,9 @@ def section_save(*, section: Section, by: Agent, title: str, body: str, based_on
         updated_at=timezone.now(),
     )
     if not updated:
-        raise StaleSectionError(Section.objects.select_related("updated_by").get(pk=section.pk))
+        current = Section.objects.select_related("updated_by", "version").get(pk=section.pk)
+        _require_editable(current.version)
+        raise StaleSectionError(current)
     section = Section.objects.get(pk=section.pk)
     journal_record(
         action="charte.section.saved",
@@ -163,6 +168,7 @@ def section_save(*, section: Section, by: Agent, title: str, body: str, based_on
 @transaction.atomic
 def section_add(*, version: Version, by: Agent, title: str, body: str) -> Section:
     """Add a section at the end of a draft."""
+    version = Version.objects.select_for_update().get(pk=version.pk)
     _require_editable(version)
     if not title.strip():
         raise ValidationError({"title": _("Une section a besoin d'un titre.")})
@@ -194,6 +200,7 @@ def _unique_key(version: Version, title: str) -> str:
 @transaction.atomic
 def regles_save(*, version: Version, by: Agent, **values) -> Regles:
     """Change the rules of a draft; each value is validated against its allowed range."""
+    version = Version.objects.select_for_update().get(pk=version.pk)  # not while it is being submitted
     _require_editable(version)
     regles = Regles.objects.select_for_update().get(version=version)
     before = regles.as_dict()
@@ -218,6 +225,13 @@ def draft_submit(*, version: Version, by: Agent, closes_at: datetime) -> Proposi
     """Put a draft to the collective for adoption, under the rules in force."""
     version = Version.objects.select_for_update().select_related("charte__territoire").get(pk=version.pk)
     _require_editable(version)
+    if not _draft_is_current(version):
+        raise ValidationError(
+            _(
+                "La version en vigueur a changé depuis le début de ce brouillon (un amendement a été adopté) : "
+                "reportez ce changement dans le brouillon en repartant de la version en vigueur."
+            )
+        )
     territoire = version.charte.territoire
     proposition = decisions.proposition_create(
         territoire=territoire,
@@ -237,11 +251,26 @@ def draft_submit(*, version: Version, by: Agent, closes_at: datetime) -> Proposi
     return proposition
 
 
+def _in_force_from(charte: Charte, at: datetime) -> datetime:
+    """A new version never takes effect before the one it replaces: decisions closed out of order
+    (an early close, a sweep after downtime) must not put older rules back in force."""
+    current = charte.versions.filter(status=Version.Status.ADOPTEE).values_list("adopted_at", flat=True).first()
+    return max(at, current) if current else at
+
+
 def _put_in_force(version: Version, at: datetime) -> None:
-    Version.objects.filter(charte=version.charte, status=Version.Status.ADOPTEE).update(status=Version.Status.REMPLACEE)
+    charte = Charte.objects.select_for_update().get(pk=version.charte_id)  # one change of the charter at a time
+    at = _in_force_from(charte, at)
+    Version.objects.filter(charte=charte, status=Version.Status.ADOPTEE).update(status=Version.Status.REMPLACEE)
     version.status = Version.Status.ADOPTEE
     version.adopted_at = at
     version.save(update_fields=["status", "adopted_at"])
+
+
+def _draft_is_current(version: Version) -> bool:
+    """A draft can be adopted only if the version it started from is still the one in force."""
+    in_force = version.charte.versions.filter(status=Version.Status.ADOPTEE).first()
+    return in_force is None or version.based_on_id == in_force.pk
 
 
 @transaction.atomic
@@ -345,6 +374,7 @@ def _apply(amendement: Amendement, at: datetime, by: Agent | None) -> Version:
     charte = Charte.objects.select_for_update().get(pk=amendement.charte_id)
     in_force = charte.versions.get(status=Version.Status.ADOPTEE)
     number = charte.versions.aggregate(last=Max("number"))["last"] + 1
+    at = _in_force_from(charte, at)
     Version.objects.filter(pk=in_force.pk).update(status=Version.Status.REMPLACEE)
     version = _copy_version(
         in_force,
@@ -381,7 +411,12 @@ def on_proposition_closed(proposition: Proposition, by: Agent | None) -> None:
     """Decisions closing handler for kind `charte`: adopt a version or apply an amendment."""
     version = Version.objects.filter(proposition=proposition, status=Version.Status.EN_ADOPTION).first()
     if version is not None:
-        if proposition.status == Proposition.Status.CLOSE and proposition.result == "adoptee":
+        Charte.objects.select_for_update().get(pk=version.charte_id)
+        if (
+            proposition.status == Proposition.Status.CLOSE
+            and proposition.result == "adoptee"
+            and _draft_is_current(version)
+        ):
             _put_in_force(version, proposition.closed_at)
             action = "charte.version.adoptee"
         else:
@@ -465,7 +500,13 @@ def version_sign(*, version: Version, by: Agent) -> Signature:
         raise ValidationError(_("Seul·e le ou la titulaire d'une collectivité signe la charte en son nom."))
     if Signature.objects.filter(version=version, collectivite=seat.collectivite).exists():
         raise ValidationError(_("%(collectivite)s a déjà signé cette version.") % {"collectivite": seat.collectivite})
-    signature = Signature.objects.create(version=version, collectivite=seat.collectivite, signed_by=by)
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(version=version, collectivite=seat.collectivite, signed_by=by)
+    except IntegrityError:  # a double click: the first one signed
+        raise ValidationError(
+            _("%(collectivite)s a déjà signé cette version.") % {"collectivite": seat.collectivite}
+        ) from None
     journal_record(
         action="charte.version.signee",
         actor=by,

@@ -18,8 +18,10 @@ def require_contributor(access: TerritoireAccess) -> None:
 
 def can_steer(access: TerritoireAccess, proposition: Proposition) -> bool:
     """The author (an object permission given at creation) or the EPCI's DGS."""
+    if not access.can_contribute:
+        return False
     return access.is_epci_dgs or (
-        access.membership is not None and access.agent.has_perm("decisions.change_proposition", proposition)
+        proposition.author_id == access.agent.pk and access.agent.has_perm("decisions.change_proposition", proposition)
     )
 
 

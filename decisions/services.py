@@ -236,6 +236,13 @@ def proposition_amend(
     was handled. Positions start afresh on the new text.
     """
     proposition = Proposition.objects.select_for_update().get(pk=proposition.pk)
+    if proposition.kind == Proposition.Kind.CHARTE:
+        # The text decided is the charter's amendment or draft, not this proposition's body.
+        raise ValidationError(
+            _(
+                "Une objection à un changement de la charte se traite en reprenant l'amendement ou le brouillon : retirez cette proposition et soumettez le texte revu."
+            )
+        )
     round_ = _open_round(proposition)
     objections = list(Position.objects.current().filter(round=round_, choice=Choice.OBJECTION))
     if not objections:
@@ -417,7 +424,9 @@ def decisions_sweep(*, now: datetime | None = None) -> SweepReport:
     """
     now = now or timezone.now()
     report = SweepReport()
-    for proposition in Proposition.objects.filter(status=Proposition.Status.OUVERTE, closes_at__lte=now):
+    for proposition in Proposition.objects.filter(status=Proposition.Status.OUVERTE, closes_at__lte=now).order_by(
+        "closes_at", "pk"
+    ):
         try:
             proposition_close(proposition=proposition, by=None, at=proposition.closes_at)
         except ValidationError:

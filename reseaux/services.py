@@ -169,6 +169,9 @@ def pilotage_sweep(*, on: date | None = None) -> int:
     """
     on = on or timezone.localdate()
     count = 0
+    # Permissions follow the pilotage even when the handover review was recorded by hand.
+    for projet in Projet.objects.filter(pilotage=Projet.Pilotage.ALTERNE).prefetch_related("pilotes"):
+        sync_pilot_permissions(projet, on=on)
     periods = (
         Pilote.objects.filter(projet__pilotage=Projet.Pilotage.ALTERNE, starts_on__lte=on)
         .exclude(starts_on=None)

@@ -319,3 +319,58 @@ def test_the_amendment_kinds_are_checked(charte_in_force, dgs_commune, in_three_
             closes_at=in_three_days,
         )
     assert not Amendement.objects.exists()
+
+
+def test_decisions_closed_out_of_order_never_put_older_rules_back_in_force(
+    charte_in_force, mortagne, dgs_commune, voices
+):
+    now = timezone.now()
+    notice = services.amendement_propose(
+        charte=charte_in_force, by=dgs_commune, kind="regle", rule_name="delai_prevenance_heures", rule_value=72,
+        motive="a", closes_at=now + timedelta(hours=2),
+    )  # fmt: skip
+    quorum = services.amendement_propose(
+        charte=charte_in_force, by=dgs_commune, kind="regle", rule_name="quorum_pourcent", rule_value=60,
+        motive="b", closes_at=now + timedelta(hours=3),
+    )  # fmt: skip
+    for proposition in (notice.proposition, quorum.proposition):
+        for agent in voices:
+            decisions.position_express(proposition=proposition, agent=agent, choice="pour")
+    decisions.decisions_sweep(now=now + timedelta(hours=4))
+    rules = selectors.rules_in_force(mortagne, now + timedelta(hours=4))
+    assert (rules.delai_prevenance_heures, rules.quorum_pourcent) == (72, 60)
+    adopted = list(charte_in_force.versions.order_by("number").values_list("number", "adopted_at"))
+    assert [at for _n, at in adopted] == sorted(at for _n, at in adopted)  # in force in the order of their numbers
+
+
+def test_a_draft_started_before_an_adopted_amendment_cannot_be_submitted(
+    charte_in_force, dgs_epci, dgs_commune, voices, in_three_days
+):
+    draft = services.draft_start(charte=charte_in_force, by=dgs_epci)
+    amendement = services.amendement_propose(
+        charte=charte_in_force, by=dgs_commune, kind="regle", rule_name="delai_prevenance_heures", rule_value=72,
+        motive="m", closes_at=in_three_days,
+    )  # fmt: skip
+    adopt(amendement.proposition, voices, dgs_commune)
+    with pytest.raises(ValidationError, match="a changé depuis le début de ce brouillon"):
+        services.draft_submit(version=draft, by=dgs_epci, closes_at=in_three_days)
+
+
+def test_an_objection_to_a_charter_change_is_not_answered_by_editing_the_proposition(
+    charte_in_force, dgs_commune, sg_petite_commune, in_three_days
+):
+    amendement = services.amendement_propose(
+        charte=charte_in_force, by=dgs_commune, kind="section", section_key="reunions", text="Nouveau", motive="m",
+        closes_at=in_three_days,
+    )  # fmt: skip
+    objection = decisions.position_express(
+        proposition=amendement.proposition, agent=sg_petite_commune, choice="objection", motive="Non"
+    )
+    with pytest.raises(ValidationError, match="reprenant l'amendement"):
+        decisions.proposition_amend(
+            proposition=amendement.proposition,
+            by=dgs_commune,
+            body="Autre",
+            responses={objection.pk: "ok"},
+            closes_at=in_three_days,
+        )

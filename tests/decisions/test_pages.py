@@ -203,3 +203,11 @@ def test_the_actions_page_lists_late_actions_and_exports_them(open_proposition, 
         "utf-8-sig"
     )
     assert "Signer la convention" in export
+
+
+def test_an_author_who_became_an_observer_no_longer_steers(mortagne, dgs_commune, client_for):
+    proposition = services.proposition_create(territoire=mortagne, author=dgs_commune, title="T", body="B")
+    Membership = dgs_commune.memberships.model
+    Membership.objects.filter(agent=dgs_commune).update(role="observateur")
+    assert client_for(dgs_commune).post(url("withdraw", proposition), {"reason": "x"}).status_code in (403, 404)
+    assert Proposition.objects.get(pk=proposition.pk).status == "brouillon"

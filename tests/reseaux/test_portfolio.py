@@ -145,3 +145,19 @@ def test_links_are_checked_and_unique(mortagne, achards, dgs_epci, outsider):
         services.lien_create(source=ads, target=formation, kind="renforce", justification="y", by=dgs_epci)
     with pytest.raises(IntegrityError), transaction.atomic():
         Lien.objects.create(source=ads, target=ads, kind="renforce", justification="z", created_by=dgs_epci)
+
+
+def test_permissions_follow_the_handover_even_if_its_review_was_recorded_by_hand(
+    mortagne, dgs_commune, sg_petite_commune
+):
+    today = date.today()
+    handover = today + timedelta(days=20)
+    projet = services.projet_create(
+        territoire=mortagne, by=dgs_commune, title="Plan de formation", pilotage=Projet.Pilotage.ALTERNE,
+        rotation=[(commune(mortagne, "Mortagne-sur-Sèvre"), today - timedelta(days=1)), (commune(mortagne, "Mallièvre"), handover)],
+    )  # fmt: skip
+    services.revue_record(
+        projet=projet, by=dgs_commune, held_on=handover, progress="Passation", health="vert", handover=True
+    )
+    services.pilotage_sweep(on=handover)
+    assert can_edit(sg_petite_commune, projet) and not can_edit(dgs_commune, projet)
