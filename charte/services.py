@@ -139,10 +139,11 @@ def section_save(*, section: Section, by: Agent, title: str, body: str, based_on
     if not title.strip():
         raise ValidationError({"title": _("Une section a besoin d'un titre.")})
     body = clean_text(body)
-    # Only while the version is still a draft: a save racing its submission must not change the voted text.
-    updated = Section.objects.filter(
-        pk=section.pk, revision=based_on_revision, version__status=Version.Status.BROUILLON
-    ).update(
+    # Lock the draft: a save racing its submission must not change the voted text. The update's own
+    # condition stays on the section row (a join would become a subquery that PostgreSQL does not
+    # re-check after waiting for a concurrent writer, letting every stale save through).
+    _require_editable(Version.objects.select_for_update().get(pk=section.version_id))
+    updated = Section.objects.filter(pk=section.pk, revision=based_on_revision).update(
         title=title.strip(),
         body=body,
         body_html=render_markdown(body),
@@ -151,9 +152,7 @@ def section_save(*, section: Section, by: Agent, title: str, body: str, based_on
         updated_at=timezone.now(),
     )
     if not updated:
-        current = Section.objects.select_related("updated_by", "version").get(pk=section.pk)
-        _require_editable(current.version)
-        raise StaleSectionError(current)
+        raise StaleSectionError(Section.objects.select_related("updated_by").get(pk=section.pk))
     section = Section.objects.get(pk=section.pk)
     journal_record(
         action="charte.section.saved",
