@@ -167,6 +167,14 @@ class PointOdj(models.Model):
     proposition = models.ForeignKey(
         Proposition, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("avis technique")
     )
+    projet = models.ForeignKey(
+        "reseaux.Projet",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("projet passé en revue"),
+    )
     instance_item = models.CharField(
         _("point de l'instance concerné"),
         max_length=300,

@@ -151,13 +151,19 @@ def test_permissions_follow_the_handover_even_if_its_review_was_recorded_by_hand
     mortagne, dgs_commune, sg_petite_commune
 ):
     today = date.today()
-    handover = today + timedelta(days=20)
+    handover = today - timedelta(days=2)
     projet = services.projet_create(
         territoire=mortagne, by=dgs_commune, title="Plan de formation", pilotage=Projet.Pilotage.ALTERNE,
-        rotation=[(commune(mortagne, "Mortagne-sur-Sèvre"), today - timedelta(days=1)), (commune(mortagne, "Mallièvre"), handover)],
+        rotation=[(commune(mortagne, "Mortagne-sur-Sèvre"), today - timedelta(days=30)), (commune(mortagne, "Mallièvre"), handover)],
     )  # fmt: skip
     services.revue_record(
-        projet=projet, by=dgs_commune, held_on=handover, progress="Passation", health="vert", handover=True
+        projet=projet,
+        by=dgs_commune,
+        held_on=today - timedelta(days=1),
+        progress="Passation",
+        health="vert",
+        handover=True,
     )
-    services.pilotage_sweep(on=handover)
+    assert services.pilotage_sweep(on=today) == 0  # the handover review is already held
     assert can_edit(sg_petite_commune, projet) and not can_edit(dgs_commune, projet)
+    assert Revue.objects.filter(projet=projet).count() == 1
