@@ -8,6 +8,7 @@ from charte import api as charte_api
 from codir import api as codir_api
 from communes import api as communes_api
 from decisions import api as decisions_api
+from reseaux import api as reseaux_api
 
 TERRITOIRE = r"t/(?P<territoire_slug>[-a-zA-Z0-9_]+)"
 
@@ -25,6 +26,16 @@ router.register(f"{TERRITOIRE}/reunions", codir_api.ReunionViewSet, basename="re
 router.register(f"{TERRITOIRE}/charte/versions", charte_api.VersionViewSet, basename="charte-version")
 router.register(f"{TERRITOIRE}/charte/sections", charte_api.SectionViewSet, basename="charte-section")
 router.register(f"{TERRITOIRE}/charte/amendements", charte_api.AmendementViewSet, basename="charte-amendement")
+router.register(f"{TERRITOIRE}/projets", reseaux_api.ProjetViewSet, basename="projet")
+router.register(f"{TERRITOIRE}/pilotes", reseaux_api.PiloteViewSet, basename="pilote")
+router.register(f"{TERRITOIRE}/contributions", reseaux_api.ContributionViewSet, basename="contribution")
+router.register(f"{TERRITOIRE}/phases", reseaux_api.PhaseViewSet, basename="phase")
+router.register(f"{TERRITOIRE}/jalons", reseaux_api.JalonViewSet, basename="jalon")
+router.register(f"{TERRITOIRE}/indicateurs", reseaux_api.IndicateurViewSet, basename="indicateur")
+router.register(f"{TERRITOIRE}/referents", reseaux_api.ReferentViewSet, basename="referent")
+router.register(f"{TERRITOIRE}/revues", reseaux_api.RevueViewSet, basename="revue")
+router.register(f"{TERRITOIRE}/liens", reseaux_api.LienViewSet, basename="lien")
+router.register(f"{TERRITOIRE}/axes", reseaux_api.AxeViewSet, basename="axe")
 
 app_name = "api"
 urlpatterns = [

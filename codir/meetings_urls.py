@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:reunion_id>/deplacer/", views.RescheduleView.as_view(), name="reschedule"),
     path("<int:reunion_id>/presences/", views.PresencesView.as_view(), name="presences"),
     path("<int:reunion_id>/compte-rendu/", views.MinutesView.as_view(), name="minutes"),
+    path("<int:reunion_id>/revue-de-portefeuille/", views.PortfolioReviewView.as_view(), name="portfolio_review"),
     path("<int:reunion_id>/points/<int:point_id>/deplacer/", views.PointMoveView.as_view(), name="point_move"),
     path("<int:reunion_id>/points/<int:point_id>/hors-delai/", views.LateConsentView.as_view(), name="late_consent"),
     path("<int:reunion_id>/points/<int:point_id>/avis/", views.AvisDocumentView.as_view(), name="avis"),

@@ -21,6 +21,7 @@ from codir.models import AgendaVersion, Document, Instance, PointOdj, Presence, 
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Membership, Territoire
 from communes.text import clean_text, render_markdown
+from reseaux.models import Projet
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +205,7 @@ def point_add(
     duration_minutes: int = 15,
     instance_item: str = "",
     documents: list[UploadedFile] | tuple = (),
+    projet: Projet | None = None,
     now: datetime | None = None,
 ) -> PointOdj:
     """Add an item to a meeting's agenda, with its documents.
@@ -219,6 +221,8 @@ def point_add(
         raise ValidationError(_("Cette réunion a eu lieu : son ordre du jour est clos."))
     if presenter is not None and presenter.territoire_id != reunion.territoire_id:
         raise ValidationError({"presenter": _("Cette collectivité n'appartient pas au territoire.")})
+    if projet is not None and projet.territoire_id != reunion.territoire_id:
+        raise ValidationError({"projet": _("Ce projet n'appartient pas au territoire.")})
     if rules_in_force(reunion.territoire, now).documents_obligatoires and not documents:
         raise ValidationError({"documents": _("La charte demande un document pour chaque point.")})
     for upload in documents:
@@ -237,6 +241,7 @@ def point_add(
         presenter=presenter,
         duration_minutes=duration_minutes,
         instance_item=instance_item.strip(),
+        projet=projet,
         late=late,
         late_consent=PointOdj.LateConsent.EN_ATTENTE if late else "",
         added_by=by,

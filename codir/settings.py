@@ -200,6 +200,12 @@ SPECTACULAR_SETTINGS = {
         "MajorityEnum": "decisions.models.MajorityChoices",
         "AmendementStatusEnum": "charte.models.Amendement.Status",
         "AmendementKindEnum": "charte.models.Amendement.Kind",
+        "ProjetStatusEnum": "reseaux.models.Projet.Status",
+        "ProjetPilotageEnum": "reseaux.models.Projet.Pilotage",
+        "ProjetHealthEnum": "reseaux.models.Projet.Health",
+        "PhaseKindEnum": "reseaux.models.Phase.Kind",
+        "PhaseStatusEnum": "reseaux.models.Phase.Status",
+        "LienKindEnum": "reseaux.models.Lien.Kind",
     },
 }
 

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
-from codir import avis, dispatch, feeds, selectors, services
+from codir import avis, dispatch, feeds, portfolio, selectors, services
 from codir.access import (
     access_document,
     access_instance,
@@ -39,6 +40,7 @@ from codir.models import CalendarToken, Deliberation, Instance, Presence
 from communes.access import TerritoireMixin
 from communes.forms import form_add_service_error
 from communes.views import MesTerritoiresView
+from reseaux.models import Projet
 
 
 class CodirBase(TerritoireMixin, View):
@@ -477,3 +479,43 @@ def _with_posted(rows, posted):
         if row.collectivite.pk in posted:
             row.presence, row.invalid = posted[row.collectivite.pk]
     return rows
+
+
+class PortfolioReviewView(CodirBase):
+    """The portfolio review of a meeting: projects due for review, late milestones, health changes; the
+    chosen ones go on the agenda in one action."""
+
+    def get(self, request, territoire_slug, reunion_id):
+        reunion = access_reunion(self.access, reunion_id)
+        return self._render(reunion)
+
+    def post(self, request, territoire_slug, reunion_id):
+        reunion = access_reunion(self.access, reunion_id)
+        require_contributor(self.access)
+        ids = [value for value in request.POST.getlist("projets") if value.isascii() and value.isdigit()]
+        projets = list(Projet.objects.for_territoire(self.territoire).filter(pk__in=ids))
+        try:
+            points = portfolio.portfolio_review_add(reunion=reunion, by=request.user, projets=projets)
+        except ValidationError as error:
+            return self._render(reunion, errors=error.messages, status=400)
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d revue de projet ajoutée à l'ordre du jour.",
+                "%(count)d revues de projet ajoutées à l'ordre du jour.",
+                len(points),
+            )
+            % {"count": len(points)},
+        )
+        return redirect("codir:reunion", self.territoire.slug, reunion.pk)
+
+    def _render(self, reunion, errors=(), status=200):
+        return self.page(
+            "portfolio_review.html",
+            status=status,
+            reunion=reunion,
+            candidates=portfolio.portfolio_review_of(reunion),
+            since=portfolio.review_since(reunion),
+            errors=errors,
+            closed=reunion.cancelled_at is not None or reunion.ends_at <= timezone.now(),
+        )

@@ -111,7 +111,8 @@ class Proposition(models.Model):
                 condition=~Q(status="close") | ~Q(result=""), name="proposition_closed_has_a_result"
             ),
             models.CheckConstraint(
-                condition=Q(status="brouillon") | Q(opens_at__isnull=False, closes_at__isnull=False),
+                # A draft has no dates yet, and keeps none when it is withdrawn before opening.
+                condition=Q(status__in=["brouillon", "retiree"]) | Q(opens_at__isnull=False, closes_at__isnull=False),
                 name="proposition_opened_has_dates",
             ),
         ]

@@ -1,7 +1,21 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from reseaux.models import Axe, Contribution, Lien, Pilote, Projet, Revue
+from reseaux.models import (
+    Axe,
+    Contribution,
+    DocumentProjet,
+    HealthChange,
+    Indicateur,
+    Jalon,
+    Lien,
+    Phase,
+    Pilote,
+    Priorisation,
+    Projet,
+    Referent,
+    Revue,
+)
 
 
 class PiloteInline(admin.TabularInline):
@@ -16,6 +30,40 @@ class ContributionInline(admin.TabularInline):
     raw_id_fields = ["collectivite"]
 
 
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+
+
+class JalonInline(admin.TabularInline):
+    model = Jalon
+    extra = 0
+
+
+class IndicateurInline(admin.TabularInline):
+    model = Indicateur
+    extra = 0
+
+
+class ReferentInline(admin.TabularInline):
+    model = Referent
+    extra = 0
+    raw_id_fields = ["agent"]
+
+
+class HealthChangeInline(admin.TabularInline):
+    """The health history is a record: read only."""
+
+    model = HealthChange
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "previous", "health", "reason", "changed_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Projet)
 class ProjetAdmin(GuardedModelAdmin):
     list_display = ["title", "territoire", "pilotage", "status", "health"]
@@ -23,7 +71,15 @@ class ProjetAdmin(GuardedModelAdmin):
     search_fields = ["title", "territoire__name"]
     list_select_related = ["territoire"]
     raw_id_fields = ["territoire", "axe", "created_by"]
-    inlines = [PiloteInline, ContributionInline]
+    inlines = [
+        PiloteInline,
+        ContributionInline,
+        ReferentInline,
+        PhaseInline,
+        JalonInline,
+        IndicateurInline,
+        HealthChangeInline,
+    ]
 
 
 @admin.register(Axe)
@@ -45,3 +101,25 @@ class RevueAdmin(admin.ModelAdmin):
     list_display = ["projet", "held_on", "health", "handover"]
     list_select_related = ["projet"]
     raw_id_fields = ["projet", "proposition", "recorded_by"]
+
+
+@admin.register(DocumentProjet)
+class DocumentProjetAdmin(admin.ModelAdmin):
+    list_display = ["name", "projet", "uploaded_at", "withdrawn_at"]
+    list_select_related = ["projet"]
+    raw_id_fields = ["projet", "uploaded_by"]
+
+
+@admin.register(Priorisation)
+class PriorisationAdmin(admin.ModelAdmin):
+    """What a priorisation put to the collective is part of its decision: read only."""
+
+    list_display = ["proposition", "rank", "projet", "systemic_score", "launched_at"]
+    list_select_related = ["proposition", "projet"]
+    readonly_fields = ["proposition", "projet", "rank", "systemic_score", "launched_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -94,6 +94,8 @@ class Projet(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(starts_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="projet_ends_after_start",
+                violation_error_code="ends_before_start",
+                violation_error_message=_("La fin prévue suit le début."),
             )
         ]
 
@@ -276,7 +278,11 @@ class Phase(models.Model):
         ordering = ["projet", "starts_on", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["projet", "kind"], name="phase_once_per_projet"),
-            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="phase_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="phase_ends_after_start",
+                violation_error_message=_("La phase finit après avoir commencé."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from communes.models import Collectivite, Territoire
@@ -61,7 +61,8 @@ def portfolio(territoire: Territoire, filters: PortfolioFilters | None = None, *
             "phases",
             "jalons",
         )
-        .order_by("axe__position", "axe__name", "title")
+        # Projects without an axe come last, on SQLite as on PostgreSQL (whose NULLs sort differently).
+        .order_by(F("axe__position").asc(nulls_last=True), F("axe__name").asc(nulls_last=True), "title", "pk")
     )
 
 
@@ -146,7 +147,7 @@ class Parity:
 def parity(territoire: Territoire, *, on: date | None = None) -> Parity:
     """How many projects each collectivité pilots, co-pilots and joins, and the same by population class.
 
-    Counts the living projects (not finished nor abandoned) and the pilots of today; three queries.
+    Counts the living projects (not finished nor abandoned) and the pilots of today; four queries.
     """
     on = on or timezone.localdate()
     living = ~Q(projet__status__in=[Projet.Status.TERMINE, Projet.Status.ABANDONNE])

@@ -34,7 +34,11 @@ def loops(graph: nx.MultiDiGraph) -> list[list[int]]:
     reinforcing.add_edges_from(
         (source, target) for source, target, kind in graph.edges(data="kind") if kind == Lien.Kind.RENFORCE
     )
-    return sorted((sorted(cycle) for cycle in nx.simple_cycles(reinforcing)), key=lambda c: (len(c), c))
+    # Each cycle starts at its smallest id but keeps the direction of its links (a reinforces b, b c...).
+    rotated = [
+        cycle[cycle.index(min(cycle)) :] + cycle[: cycle.index(min(cycle))] for cycle in nx.simple_cycles(reinforcing)
+    ]
+    return sorted(rotated, key=lambda c: (len(c), c))
 
 
 def isolated(graph: nx.MultiDiGraph) -> list[int]:

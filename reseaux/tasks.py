@@ -10,20 +10,26 @@ from communes.mail import absolute_url, send_templated_mail
 from communes.models import Membership
 
 
-def project_followers(projet) -> list[str]:
-    """Who hears of a project's handovers and reviews: those acting for its pilots today, and its référents."""
+def project_followers(projet, on: date | None = None) -> list[str]:
+    """Who hears of a project's handovers and reviews: those acting for its pilots on that day (today by
+    default), and its active référents."""
     from reseaux.services.projets import active_pilots
 
-    pilots = active_pilots(projet, timezone.localdate())
+    pilots = active_pilots(projet, on or timezone.localdate())
     acting = (
         Membership.objects.active()
         .filter(territoire=projet.territoire_id, collectivite_id__in=pilots, agent__is_active=True)
         .exclude(role=Membership.Role.OBSERVATEUR)
     )
     emails = set(acting.values_list("agent__email", flat=True))
-    emails |= set(
-        projet.referents.filter(until__isnull=True, agent__is_active=True).values_list("agent__email", flat=True)
+    # A référent who has left the territory no longer reads its pages: no mail either.
+    followers = projet.referents.filter(
+        until__isnull=True,
+        agent__is_active=True,
+        agent__memberships__territoire=projet.territoire_id,
+        agent__memberships__ended_at__isnull=True,
     )
+    emails |= set(followers.values_list("agent__email", flat=True))
     return sorted(emails)
 
 
@@ -41,7 +47,8 @@ def notify_handover(revue_id: int) -> None:
         return
     projet = revue.projet
     context = {"projet": projet, "revue": revue, "link": _link(projet)}
-    send_templated_mail("emails/projet_handover", context, project_followers(projet))
+    # The pilot from the handover day on is told (the sweep may have opened it ahead of, or after, today).
+    send_templated_mail("emails/projet_handover", context, project_followers(projet, revue.held_on))
 
 
 @task()

@@ -7,10 +7,16 @@ JavaScript; the template renders the shapes and a text version beside them.
 from dataclasses import dataclass
 from datetime import date
 
+from reseaux.models import Phase
+
+PHASE_ORDER = list(Phase.Kind.values)
 LABEL_WIDTH = 260  # px kept on the left for the project titles
 CHART_WIDTH = 720
 ROW_HEIGHT = 34
 AXIS_HEIGHT = 28
+# Half the width of a milestone's diamond: dates are drawn this far inside the chart, so a milestone on
+# its first or last day stays within it rather than over the titles or past the edge.
+DIAMOND_RADIUS = 7
 
 
 @dataclass
@@ -57,6 +63,7 @@ class Timeline:
     rows: list[Row]
     ticks: list[Tick]
     today_x: float | None
+    phase_kinds: list[tuple[str, str]]  # (kind, label) of the phases drawn, for the legend
 
 
 def _quarter_starts(start: date, end: date) -> list[date]:
@@ -84,8 +91,10 @@ def build(projets, today: date, url_of) -> Timeline | None:
     end = date(last.year + (following_quarter - 1) // 12, (following_quarter - 1) % 12 + 1, 1)
     span = max((end - start).days, 1)
 
+    drawable = CHART_WIDTH - 2 * DIAMOND_RADIUS
+
     def x_of(day: date) -> float:
-        return round(LABEL_WIDTH + CHART_WIDTH * (day - start).days / span, 1)
+        return round(LABEL_WIDTH + DIAMOND_RADIUS + drawable * (day - start).days / span, 1)
 
     rows = []
     for index, projet in enumerate(projets):
@@ -93,7 +102,7 @@ def build(projets, today: date, url_of) -> Timeline | None:
         bars = [
             Bar(
                 x=x_of(phase.starts_on),
-                width=max(x_of(phase.ends_on) - x_of(phase.starts_on), 3),
+                width=round(max(x_of(phase.ends_on) - x_of(phase.starts_on), 3), 1),
                 y=y + 8,
                 kind=phase.kind,
                 label=f"{phase.get_kind_display()} : {phase.starts_on:%d/%m/%Y} – {phase.ends_on:%d/%m/%Y}",
@@ -111,11 +120,19 @@ def build(projets, today: date, url_of) -> Timeline | None:
                     y=cy,
                     label=f"{jalon.title} : {jalon.due_on:%d/%m/%Y}",
                     state=state,
-                    points=f"{x},{cy - 7} {x + 7},{cy} {x},{cy + 7} {x - 7},{cy}",
+                    points=(
+                        f"{x},{cy - DIAMOND_RADIUS} {x + DIAMOND_RADIUS},{cy} "
+                        f"{x},{cy + DIAMOND_RADIUS} {x - DIAMOND_RADIUS},{cy}"
+                    ),
                 )
             )
         rows.append(Row(title=projet.title, url=url_of(projet), y=y, bars=bars, diamonds=diamonds))
-    ticks = [Tick(x=x_of(day), label=f"T{(day.month - 1) // 3 + 1} {day.year}") for day in _quarter_starts(start, end)]
+    # The end is the first day of the quarter after the chart: no tick there.
+    ticks = [
+        Tick(x=x_of(day), label=f"T{(day.month - 1) // 3 + 1} {day.year}")
+        for day in _quarter_starts(start, end)
+        if day < end
+    ]
     return Timeline(
         start=start,
         end=end,
@@ -123,6 +140,10 @@ def build(projets, today: date, url_of) -> Timeline | None:
         height=AXIS_HEIGHT + len(rows) * ROW_HEIGHT + 4,
         label_width=LABEL_WIDTH,
         rows=rows,
-        ticks=[tick for tick in ticks if tick.x < LABEL_WIDTH + CHART_WIDTH],
+        ticks=ticks,
         today_x=x_of(today) if start <= today <= end else None,
+        phase_kinds=sorted(
+            {(phase.kind, str(phase.get_kind_display())) for p in projets for phase in p.phases.all()},
+            key=lambda kind: PHASE_ORDER.index(kind[0]) if kind[0] in PHASE_ORDER else len(PHASE_ORDER),
+        ),
     )

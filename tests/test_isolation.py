@@ -6,6 +6,7 @@ each new page or endpoint must come with its isolation check.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,6 +21,21 @@ from communes import services
 from communes.models import Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
 from decisions import services as decision_services
 from decisions.models import Action, Position, Proposition
+from reseaux import services as reseaux_services
+from reseaux.models import (
+    Axe,
+    Contribution,
+    DocumentProjet,
+    HealthChange,
+    Indicateur,
+    Jalon,
+    Lien,
+    Phase,
+    Pilote,
+    Projet,
+    Referent,
+    Revue,
+)
 from tests.conftest import collectivite
 
 
@@ -41,6 +57,17 @@ class Objects:
     instance: Instance
     reunion: Reunion
     document: Document
+    axe: Axe
+    projet: Projet
+    pilote: Pilote
+    contribution: Contribution
+    phase: Phase
+    jalon: Jalon
+    indicateur: Indicateur
+    referent: Referent
+    revue: Revue
+    lien: Lien
+    document_projet: DocumentProjet
 
 
 # URL name -> function building its kwargs (besides territoire_slug) from Objects.
@@ -108,6 +135,61 @@ ISOLATED_URLS = {
     "api:reunion-pris-connaissance": lambda o: {"pk": o.reunion.pk},
     "api:reunion-presences": lambda o: {"pk": o.reunion.pk},
     "api:reunion-compte-rendu": lambda o: {"pk": o.reunion.pk},
+    "api:projet-list": lambda o: {},
+    "api:projet-systemique": lambda o: {},
+    "api:projet-detail": lambda o: {"pk": o.projet.pk},
+    "api:projet-sante": lambda o: {"pk": o.projet.pk},
+    "api:projet-pilotage": lambda o: {"pk": o.projet.pk},
+    "api:pilote-list": lambda o: {},
+    "api:pilote-detail": lambda o: {"pk": o.pilote.pk},
+    "api:contribution-list": lambda o: {},
+    "api:contribution-detail": lambda o: {"pk": o.contribution.pk},
+    "api:phase-list": lambda o: {},
+    "api:phase-detail": lambda o: {"pk": o.phase.pk},
+    "api:jalon-list": lambda o: {},
+    "api:jalon-detail": lambda o: {"pk": o.jalon.pk},
+    "api:jalon-atteint": lambda o: {"pk": o.jalon.pk},
+    "api:indicateur-list": lambda o: {},
+    "api:indicateur-detail": lambda o: {"pk": o.indicateur.pk},
+    "api:referent-list": lambda o: {},
+    "api:referent-detail": lambda o: {"pk": o.referent.pk},
+    "api:referent-terminer": lambda o: {"pk": o.referent.pk},
+    "api:revue-list": lambda o: {},
+    "api:revue-detail": lambda o: {"pk": o.revue.pk},
+    "api:lien-list": lambda o: {},
+    "api:lien-detail": lambda o: {"pk": o.lien.pk},
+    "api:axe-list": lambda o: {},
+    "api:axe-detail": lambda o: {"pk": o.axe.pk},
+    "reseaux:portfolio": lambda o: {},
+    "reseaux:portfolio_csv": lambda o: {},
+    "reseaux:parity": lambda o: {},
+    "reseaux:systemic": lambda o: {},
+    "reseaux:axes": lambda o: {},
+    "reseaux:priorisation": lambda o: {},
+    "reseaux:projet_create": lambda o: {},
+    "reseaux:projet": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:fiche": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:projet_edit": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:pilotage": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:health": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:contribution": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:contribution_remove": lambda o: {"projet_id": o.projet.pk, "item_id": o.contribution.pk},
+    "reseaux:referent_add": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:referent_end": lambda o: {"projet_id": o.projet.pk, "item_id": o.referent.pk},
+    "reseaux:phase": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:jalon_add": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:jalon_edit": lambda o: {"projet_id": o.projet.pk, "item_id": o.jalon.pk},
+    "reseaux:jalon_reach": lambda o: {"projet_id": o.projet.pk, "item_id": o.jalon.pk},
+    "reseaux:indicateur_add": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:indicateur_edit": lambda o: {"projet_id": o.projet.pk, "item_id": o.indicateur.pk},
+    "reseaux:indicateur_remove": lambda o: {"projet_id": o.projet.pk, "item_id": o.indicateur.pk},
+    "reseaux:document_add": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:document": lambda o: {"projet_id": o.projet.pk, "item_id": o.document_projet.pk},
+    "reseaux:document_withdraw": lambda o: {"projet_id": o.projet.pk, "item_id": o.document_projet.pk},
+    "reseaux:revue_add": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:lien_add": lambda o: {"projet_id": o.projet.pk},
+    "reseaux:lien_delete": lambda o: {"projet_id": o.projet.pk, "item_id": o.lien.pk},
+    "codir:portfolio_review": lambda o: {"reunion_id": o.reunion.pk},
     "codir:calendar": lambda o: {},
     "codir:reunion_create": lambda o: {},
     "codir:reunion": lambda o: {"reunion_id": o.reunion.pk},
@@ -229,6 +311,31 @@ def objects(mortagne, dgs_epci, dgs_commune, settings, tmp_path) -> Objects:
         title="Point",
         documents=[SimpleUploadedFile("note.pdf", b"%PDF-1.4", content_type="application/pdf")],
     )
+    # The portfolio: a project piloted by Mortagne-sur-Sèvre, followed up, reviewed and linked to another.
+    today = timezone.localdate()
+    axe = reseaux_services.axe_create(territoire=mortagne, by=dgs_epci, name="Mutualisation")
+    projet = reseaux_services.projet_create(
+        territoire=mortagne, by=dgs_commune, title="Groupement de commandes", pilotage="commune", axe=axe,
+        rotation=[(membership.collectivite, today - timedelta(days=30))],
+    )  # fmt: skip
+    autre = reseaux_services.projet_create(
+        territoire=mortagne, by=dgs_epci, title="Plan de formation", pilotage="epci",
+        rotation=[(mortagne.collectivites.get(kind="epci"), today)],
+    )  # fmt: skip
+    contribution = reseaux_services.contribution_set(
+        projet=projet, by=dgs_commune, collectivite=membership.collectivite, amount=Decimal(1000), staff_days=Decimal(2)
+    )
+    phase = reseaux_services.phase_set(
+        projet=projet, by=dgs_commune, kind="co_diagnostic", starts_on=today, ends_on=today, status="en_cours"
+    )
+    jalon = reseaux_services.jalon_add(projet=projet, by=dgs_commune, title="Cahier des charges", due_on=today)
+    indicateur = reseaux_services.indicateur_set(projet=projet, by=dgs_commune, name="Économies", target=Decimal(10))
+    referent = reseaux_services.referent_add(projet=projet, by=dgs_commune, agent=dgs_epci)
+    revue = reseaux_services.revue_record(projet=projet, by=dgs_commune, held_on=today, progress="P", health="vert")
+    lien = reseaux_services.lien_create(source=projet, target=autre, kind="renforce", justification="J", by=dgs_commune)
+    document_projet = reseaux_services.document_add(
+        projet=projet, by=dgs_commune, upload=SimpleUploadedFile("cadrage.pdf", b"%PDF-1.4", "application/pdf")
+    )
     return Objects(
         collectivite=membership.collectivite,
         membership=membership,
@@ -244,6 +351,17 @@ def objects(mortagne, dgs_epci, dgs_commune, settings, tmp_path) -> Objects:
         instance=instance,
         reunion=reunion,
         document=point.documents.get(),
+        axe=axe,
+        projet=projet,
+        pilote=projet.pilotes.get(),
+        contribution=contribution,
+        phase=phase,
+        jalon=jalon,
+        indicateur=indicateur,
+        referent=referent,
+        revue=revue,
+        lien=lien,
+        document_projet=document_projet,
     )
 
 
@@ -264,6 +382,13 @@ def assert_untouched(objects: Objects):
     assert objects.section.revision == 1 and not Signature.objects.exists() and Ratification.objects.count() == 1
     assert Charte.objects.count() == 1 and Version.objects.count() == 2
     assert PointOdj.objects.count() == 1 and Reunion.objects.count() == 1 and Instance.objects.count() == 1
+    projet = Projet.objects.get(pk=objects.projet.pk)
+    assert (projet.title, projet.health, projet.pilotage) == ("Groupement de commandes", "vert", "commune")
+    assert Projet.objects.count() == 2 and Axe.objects.count() == 1 and Pilote.objects.count() == 2
+    assert Contribution.objects.get().amount == 1000 and Phase.objects.get().status == "en_cours"
+    assert Jalon.objects.get().done_on is None and Indicateur.objects.get().measured is None
+    assert Referent.objects.get().until is None and Revue.objects.count() == 1 and Lien.objects.count() == 1
+    assert DocumentProjet.objects.get().withdrawn_at is None and not HealthChange.objects.exists()
 
 
 @pytest.mark.parametrize("name", sorted(ISOLATED_URLS))

@@ -1,6 +1,7 @@
 """The only writers of the project portfolio, one module per concern; everything is re-exported here
 so callers write `from reseaux import services` and `services.projet_create(...)`."""
 
+from reseaux.services.axes import axe_create
 from reseaux.services.liens import lien_create, lien_delete, on_priorisation_closed, priorisation_create
 from reseaux.services.projets import (
     PILOT_PERMISSION,
@@ -32,6 +33,7 @@ __all__ = [
     "PILOT_PERMISSION",
     "PortfolioSweep",
     "active_pilots",
+    "axe_create",
     "contribution_remove",
     "contribution_set",
     "document_add",

@@ -77,11 +77,14 @@ def _check_pilots(territoire: Territoire, pilotage: str, rotation: list[tuple[Co
         raise ValidationError({"pilotes": _("Choisissez au moins une collectivité pilote.")})
     if any(c.territoire_id != territoire.pk or not c.is_active for c, _start in rotation):
         raise ValidationError({"pilotes": _("Une collectivité pilote n'appartient pas au territoire.")})
+    # Every period is dated (the database requires it); say so rather than fail on the comparison below.
+    if any(start is None for _c, start in rotation):
+        raise ValidationError({"pilotes": _("Chaque période du pilotage a une date de début.")})
     kinds = {c.kind for c, _start in rotation}
     count = len({c.pk for c, _start in rotation})
-    if pilotage == Projet.Pilotage.EPCI and (count != 1 or kinds != {Collectivite.Kind.EPCI}):
+    if pilotage == Projet.Pilotage.EPCI and (len(rotation) != 1 or kinds != {Collectivite.Kind.EPCI}):
         raise ValidationError({"pilotes": _("Un projet piloté par l'EPCI a l'EPCI pour seul pilote.")})
-    if pilotage == Projet.Pilotage.COMMUNE and (count != 1 or kinds != {Collectivite.Kind.COMMUNE}):
+    if pilotage == Projet.Pilotage.COMMUNE and (len(rotation) != 1 or kinds != {Collectivite.Kind.COMMUNE}):
         raise ValidationError({"pilotes": _("Un projet piloté par une commune a une seule commune pilote.")})
     if pilotage in (Projet.Pilotage.COPILOTAGE, Projet.Pilotage.ALTERNE) and count < 2:
         raise ValidationError(
@@ -91,8 +94,6 @@ def _check_pilots(territoire: Territoire, pilotage: str, rotation: list[tuple[Co
         raise ValidationError({"pilotes": _("Une collectivité ne co-pilote qu'une fois.")})
     if pilotage == Projet.Pilotage.ALTERNE:
         starts = [start for _c, start in rotation]
-        if any(start is None for start in starts):
-            raise ValidationError({"pilotes": _("Chaque période du pilotage alterné a une date de début.")})
         if starts != sorted(starts) or len(set(starts)) != len(starts):
             raise ValidationError({"pilotes": _("Les périodes du pilotage alterné se suivent, sans se chevaucher.")})
         if any(a.pk == b.pk for (a, _s), (b, _t) in zip(rotation, rotation[1:], strict=False)):
@@ -105,6 +106,14 @@ def _periods(projet: Projet, pilotage: str, rotation: list[tuple[Collectivite, d
         end = rotation[index + 1][1] if pilotage == Projet.Pilotage.ALTERNE and index + 1 < len(rotation) else None
         periods.append(Pilote(projet=projet, collectivite=collectivite, starts_on=start, ends_on=end))
     return periods
+
+
+def _normalised(name: str, value):
+    if name == "title" and isinstance(value, str):
+        return value.strip()
+    if name in MARKDOWN_FIELDS and isinstance(value, str):
+        return clean_text(value)
+    return value
 
 
 def _render(projet: Projet) -> None:
@@ -181,9 +190,11 @@ def projet_update(*, projet: Projet, by: Agent, **fields) -> Projet:
     axe = fields.get("axe")
     if axe is not None and axe.territoire_id != projet.territoire_id:
         raise ValidationError({"axe": _("Cet axe n'est pas celui du territoire.")})
+    # Compare what would be stored, so a title with spaces or a text with a browser's CRLF is no change.
+    fields = {name: _normalised(name, value) for name, value in fields.items()}
     changed = sorted(name for name, value in fields.items() if getattr(projet, name) != value)
     for name, value in fields.items():
-        setattr(projet, name, value.strip() if name == "title" else value)
+        setattr(projet, name, value)
     _render(projet)
     projet.full_clean()
     projet.save()
@@ -233,6 +244,9 @@ def pilotage_change(
     Periods running on that day end then; periods planned after it are replaced by the new rotation.
     """
     from_day = from_day or timezone.localdate()
+    if from_day < timezone.localdate():
+        # Periods that already started would be deleted as if they were plans: the past is not rewritten.
+        raise ValidationError({"from_day": _("Le pilotage se change à partir d'aujourd'hui, pas dans le passé.")})
     projet = Projet.objects.select_for_update().get(pk=projet.pk)
     _check_pilots(projet.territoire, pilotage, rotation)
     if any(start < from_day for _c, start in rotation):
@@ -301,6 +315,12 @@ def contribution_set(
 @transaction.atomic
 def contribution_remove(*, contribution: Contribution, by: Agent) -> None:
     """A collectivité no longer takes part; the journal keeps what it brought."""
+    # The stored values, not those of an object the caller may hold from before a change.
+    contribution = (
+        Contribution.objects.select_for_update()
+        .select_related("projet__territoire", "collectivite")
+        .get(pk=contribution.pk)
+    )
     journal_record(
         action="reseaux.contribution.removed",
         actor=by,

@@ -22,12 +22,17 @@ from reseaux.services.projets import health_set, sync_pilot_permissions
 REVIEWED_STATUSES = (Projet.Status.EN_PREPARATION, Projet.Status.EN_COURS, Projet.Status.SUSPENDU)
 # The pilots hear of a coming review this long before it is due.
 REMINDER_AHEAD = timedelta(days=14)
+# The daily sweep re-syncs the permissions of projects whose pilots changed this recently.
+PERMISSIONS_CATCH_UP = timedelta(days=31)
 
 
 def add_months(day: date, months: int) -> date:
-    """Same day `months` later, or the month's last day when it is shorter (31 January + 1 = 28/29 February)."""
+    """Same day `months` later, or the month's last day when it is shorter (31 January + 1 = 28/29 February);
+    `date.max` beyond the calendar."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    if year > date.max.year:  # a date typed far in the future must not break the pages nor the sweep
+        return date.max
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
@@ -100,18 +105,27 @@ def revue_record(
 
 def pilotage_sweep(*, on: date | None = None) -> int:
     """At each handover of an alternating pilotage: permissions follow, a review is opened for the new
-    pilot to hold, and the pilots and référents hear of it.
+    pilot to hold, and the pilots and référents hear of it. The permissions of any project whose pilots
+    changed lately (a pilotage changed from a later day) follow as well.
 
-    Idempotent: a handover already opened is not opened again. Returns how many handovers.
+    Idempotent: a handover already opened is not opened again; projects finished or abandoned get none.
+    Returns how many handovers.
     """
     on = on or timezone.localdate()
     count = 0
-    # Permissions follow the pilotage even when the handover review was recorded by hand.
-    for projet in Projet.objects.filter(pilotage=Projet.Pilotage.ALTERNE).prefetch_related("pilotes"):
-        sync_pilot_permissions(projet, on=on)
-    periods = Pilote.objects.filter(projet__pilotage=Projet.Pilotage.ALTERNE, starts_on__lte=on).select_related(
-        "projet__territoire", "collectivite"
+    # Permissions follow the pilotage on the day it changes, even when the handover review was recorded by
+    # hand, and whatever the mode: a pilotage changed from a later day (or a project whose pilots start
+    # later) changes hands too. The window lets a sweep catch up after a few days of downtime.
+    window = (on - PERMISSIONS_CATCH_UP, on)
+    changing = (
+        Q(pilotage=Projet.Pilotage.ALTERNE) | Q(pilotes__starts_on__range=window) | Q(pilotes__ends_on__range=window)
     )
+    for projet in Projet.objects.filter(changing).distinct().prefetch_related("pilotes"):
+        sync_pilot_permissions(projet, on=on)
+    # A finished or abandoned project holds no more reviews.
+    periods = Pilote.objects.filter(
+        projet__pilotage=Projet.Pilotage.ALTERNE, projet__status__in=REVIEWED_STATUSES, starts_on__lte=on
+    ).select_related("projet__territoire", "collectivite")
     for period in periods:
         projet = period.projet
         previous = Pilote.objects.filter(projet=projet, starts_on__lt=period.starts_on).order_by("-starts_on").first()

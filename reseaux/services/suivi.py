@@ -107,6 +107,9 @@ def indicateur_set(
     """Define an indicator of the fiche action, or update it with a new measure."""
     if indicateur is not None and indicateur.projet_id != projet.pk:
         raise ValidationError(_("Cet indicateur n'est pas celui du projet."))
+    if indicateur is not None:
+        # The journal's "before" is what is stored, not what an object held by the caller says.
+        indicateur = Indicateur.objects.select_for_update().get(pk=indicateur.pk)
     if measured is not None and measured_on is None:
         measured_on = timezone.localdate()
     indicateur = indicateur or Indicateur(projet=projet)
@@ -128,6 +131,8 @@ def indicateur_set(
 @transaction.atomic
 def indicateur_remove(*, indicateur: Indicateur, by: Agent) -> None:
     """Drop an indicator; the journal keeps its last values."""
+    # The stored values, not those of an object the caller may hold from before a measure.
+    indicateur = Indicateur.objects.select_for_update().select_related("projet__territoire").get(pk=indicateur.pk)
     journal_record(
         action="reseaux.indicateur.removed",
         actor=by,

@@ -272,4 +272,19 @@ def test_rerender_markdown_refreshes_stored_html(charte_in_force, capsys):
     Section.objects.update(body_html="<p>ancien rendu</p>")
     call_command("rerender_markdown")
     assert not Section.objects.filter(body_html="<p>ancien rendu</p>").exists()
-    assert "sections : 10 texte(s) recalculé(s) sur 10." in capsys.readouterr().out
+    assert "sections (body) : 10 texte(s) recalculé(s) sur 10." in capsys.readouterr().out
+
+
+def test_rerender_markdown_knows_every_rendered_field():
+    from django.apps import apps
+
+    from codir.management.commands.rerender_markdown import RENDERED
+
+    rendered = {(model, target) for model, _source, target in RENDERED}
+    stored = {
+        (model, field.name)
+        for model in apps.get_models()
+        for field in model._meta.concrete_fields
+        if field.name.endswith("_html")
+    }
+    assert stored == rendered

@@ -136,6 +136,19 @@ def test_the_openapi_schema_documents_every_endpoint_without_warnings(tmp_path):
         "/api/v1/t/{territoire_slug}/sieges/",
         "/api/v1/t/{territoire_slug}/invitations/",
         "/api/v1/t/{territoire_slug}/journal/",
+        "/api/v1/t/{territoire_slug}/projets/",
+        "/api/v1/t/{territoire_slug}/projets/{id}/sante/",
+        "/api/v1/t/{territoire_slug}/projets/{id}/pilotage/",
+        "/api/v1/t/{territoire_slug}/projets/systemique/",
+        "/api/v1/t/{territoire_slug}/pilotes/",
+        "/api/v1/t/{territoire_slug}/contributions/{id}/",
+        "/api/v1/t/{territoire_slug}/phases/",
+        "/api/v1/t/{territoire_slug}/jalons/{id}/atteint/",
+        "/api/v1/t/{territoire_slug}/indicateurs/{id}/",
+        "/api/v1/t/{territoire_slug}/referents/{id}/terminer/",
+        "/api/v1/t/{territoire_slug}/revues/",
+        "/api/v1/t/{territoire_slug}/liens/{id}/",
+        "/api/v1/t/{territoire_slug}/axes/",
     ):
         assert path in schema, path
 

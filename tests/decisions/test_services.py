@@ -293,3 +293,10 @@ def test_the_tick_command_runs_the_sweep_and_says_what_it_did(open_proposition, 
     call_command("tick", stdout=out)
     assert "Décisions : 1 close(s)" in out.getvalue()
     assert Proposition.objects.get(pk=proposition.pk).result == "sans_quorum"
+
+
+def test_a_draft_can_be_withdrawn_before_it_opens(mortagne, dgs_epci):
+    draft = services.proposition_create(territoire=mortagne, author=dgs_epci, title="Brouillon", body="Texte")
+    services.proposition_withdraw(proposition=draft, by=dgs_epci, reason="Doublon d'une autre proposition")
+    draft.refresh_from_db()
+    assert draft.status == "retiree" and draft.opens_at is None and draft.withdrawal_reason

@@ -5,6 +5,7 @@ Idempotent: running it again leaves existing demo accounts as they are.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -23,7 +24,7 @@ from communes.models import Agent, Collectivite, Membership, Seat, Territoire
 from decisions import services as decisions
 from decisions.models import Proposition
 from reseaux import services as portfolio
-from reseaux.models import Axe, Projet
+from reseaux.models import Axe, Jalon, Projet
 
 MORTAGNE_SIREN = "248500662"  # CC du Pays de Mortagne (Vendée), 11 communes
 ACHARDS_SIREN = "248500530"  # CC du Pays des Achards (Vendée), the "other territory"
@@ -518,8 +519,15 @@ class Command(BaseCommand):
         )  # fmt: skip
         formation = portfolio.projet_create(
             territoire=territoire, by=dgs_epci, title="Plan de formation mutualisé des secrétaires de mairie", axe=axes[2],
-            pilotage="alterne", status="en_preparation",
-            rotation=[(place("La Gaubretière"), today - timedelta(days=30)), (place("Mallièvre"), today + timedelta(days=150))],
+            pilotage="alterne", status="en_cours", starts_on=today - timedelta(days=200), review_every_months=4,
+            rotation=[
+                (place("La Gaubretière"), today - timedelta(days=200)), (place("Mallièvre"), today - timedelta(days=3)),
+                (place("Chanverrie"), today + timedelta(days=180)),
+            ],
+            objectives="- Former chaque année les secrétaires de mairie aux **budgets** et à l'**état civil**\n"
+            "- Organiser des remplacements entre communes pendant les formations",
+            expected_effects="Moins de postes vacants, des absences remplacées, une culture commune.",
+            resources="Intervenants du CNFPT ; salle du siège de la communauté de communes.",
         )  # fmt: skip
         schema = portfolio.projet_create(
             territoire=territoire, by=dgs_epci, title="Schéma de mutualisation 2027-2032", axe=axes[1],
@@ -533,3 +541,73 @@ class Command(BaseCommand):
         ]
         for source, target, kind, why in links:
             portfolio.lien_create(source=source, target=target, kind=kind, justification=why, by=dgs_epci)
+        self._follow_up(territoire, dgs_epci, ads, achats, formation)
+        portfolio.priorisation_create(
+            territoire=territoire, by=dgs_epci, title="Projets à lancer en 2027", projets=[schema],
+            intro="Au vu du classement systémique, l'EPCI propose de lancer le schéma de mutualisation dès janvier.",
+        )  # fmt: skip
+
+    def _follow_up(self, territoire, dgs_epci, ads, achats, formation) -> None:
+        """Phases, milestones (one late), indicators, co-financing, référents, reviews and a health change."""
+        today = timezone.localdate()
+        dgs_mortagne = Agent.objects.get(email="dgs@mortagne-sur-sevre.test")
+        finances = Agent.objects.get(email="finances@paysdemortagne.test")
+
+        def place(name):
+            return Collectivite.objects.get(territoire=territoire, name=name)
+
+        for projet, kind, start, end, status in [
+            (ads, "co_diagnostic", -400, -300, "terminee"),
+            (ads, "co_elaboration", -300, -200, "terminee"),
+            (ads, "co_financement", -220, -180, "terminee"),
+            (ads, "co_production", -180, 180, "en_cours"),
+            (achats, "co_diagnostic", -90, -30, "terminee"),
+            (achats, "co_elaboration", -30, 60, "en_cours"),
+            (formation, "co_diagnostic", -200, -120, "terminee"),
+            (formation, "co_production", -120, 240, "en_cours"),
+        ]:
+            portfolio.phase_set(projet=projet, by=dgs_epci, kind=kind, starts_on=today + timedelta(days=start),
+                                ends_on=today + timedelta(days=end), status=status)  # fmt: skip
+        for projet, title, due, done in [
+            (ads, "Convention de service commun signée par les 11 communes", -210, -215),
+            (ads, "Logiciel d'instruction déployé dans toutes les mairies", -40, -35),
+            (ads, "Premier bilan annuel présenté au conseil communautaire", 60, None),
+            (achats, "Recensement des besoins de fournitures 2027", -12, None),
+            (achats, "Consultation publiée", 45, None),
+            (formation, "Calendrier de formation 2027 arrêté", 20, None),
+        ]:
+            jalon = portfolio.jalon_add(projet=projet, by=dgs_epci, title=title, due_on=today + timedelta(days=due))
+            if done is not None:
+                Jalon.objects.filter(pk=jalon.pk).update(done_on=today + timedelta(days=done))
+        portfolio.indicateur_set(projet=ads, by=dgs_epci, name="Délai moyen d'instruction d'un permis de construire",
+                                 unit="jours", target=Decimal(45), measured=Decimal(52))  # fmt: skip
+        portfolio.indicateur_set(projet=ads, by=dgs_epci, name="Communes adhérentes au service commun",
+                                 unit="communes", target=Decimal(11), measured=Decimal(11))  # fmt: skip
+        portfolio.indicateur_set(projet=achats, by=dgs_mortagne, name="Économie sur les achats groupés",
+                                 unit="%", target=Decimal(12))  # fmt: skip
+        for projet, name, amount, days in [
+            (ads, "CC du Pays de Mortagne", 60000, 220),
+            (ads, "Mortagne-sur-Sèvre", 8000, 0),
+            (achats, "Mortagne-sur-Sèvre", 2500, 6),
+            (achats, "Chanverrie", 2500, 6),
+            (achats, "Tiffauges", 800, 2),
+            (formation, "CC du Pays de Mortagne", 4000, 10),
+            (formation, "Mallièvre", 0, 4),
+        ]:
+            portfolio.contribution_set(projet=projet, by=dgs_epci, collectivite=place(name), amount=Decimal(amount),
+                                       staff_days=Decimal(days))  # fmt: skip
+        portfolio.referent_add(projet=ads, by=dgs_epci, agent=finances)
+        portfolio.referent_add(projet=achats, by=dgs_mortagne, agent=finances)
+        portfolio.revue_record(
+            projet=ads, by=dgs_epci, held_on=today - timedelta(days=75), health="vert",
+            progress="Les 11 communes ont rejoint le service ; le logiciel est en cours de déploiement.",
+            next_steps="Former les agents d'accueil des mairies au dépôt en ligne.",
+            collectivites=[place("CC du Pays de Mortagne"), place("Mortagne-sur-Sèvre"), place("Tiffauges")],
+        )  # fmt: skip
+        portfolio.revue_record(
+            projet=achats, by=dgs_mortagne, held_on=today - timedelta(days=20), health="orange",
+            health_reason="Le recensement des besoins prend du retard dans trois communes.",
+            progress="Cahier des charges rédigé ; besoins reçus de 8 communes sur 11.",
+            next_steps="Relancer les communes manquantes avant le prochain CoDir.",
+            collectivites=[place("Mortagne-sur-Sèvre"), place("Chanverrie")],
+        )  # fmt: skip

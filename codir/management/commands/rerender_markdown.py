@@ -4,11 +4,24 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from charte.models import Section
+from codir.models import Instance, PointOdj, Reunion
 from communes.text import render_markdown
 from decisions.models import Proposition, Round
+from reseaux.models import Projet
 
-# Every model that keeps a Markdown source beside its rendered HTML.
-RENDERED = [(Proposition, "body", "body_html"), (Round, "body", "body_html"), (Section, "body", "body_html")]
+# Every model field that keeps a Markdown source beside its rendered HTML (a test checks none is missing).
+RENDERED = [
+    (Proposition, "body", "body_html"),
+    (Round, "body", "body_html"),
+    (Section, "body", "body_html"),
+    (Instance, "agenda", "agenda_html"),
+    (Reunion, "minutes", "minutes_html"),
+    (PointOdj, "description", "description_html"),
+    (Projet, "description", "description_html"),
+    (Projet, "objectives", "objectives_html"),
+    (Projet, "expected_effects", "expected_effects_html"),
+    (Projet, "resources", "resources_html"),
+]
 BATCH = 500
 
 
@@ -30,5 +43,7 @@ class Command(BaseCommand):
                             stale.append(row)
                     model.objects.bulk_update(stale, [target])
                     changed += len(stale)
-                self.stdout.write(f"{model._meta.verbose_name_plural} : {min(start + BATCH, total)}/{total}")
-            self.stdout.write(f"{model._meta.verbose_name_plural} : {changed} texte(s) recalculé(s) sur {total}.")
+                self.stdout.write(f"{model._meta.verbose_name_plural} ({source}) : {min(start + BATCH, total)}/{total}")
+            self.stdout.write(
+                f"{model._meta.verbose_name_plural} ({source}) : {changed} texte(s) recalculé(s) sur {total}."
+            )

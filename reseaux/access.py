@@ -1,0 +1,52 @@
+"""Who may do what with the portfolio: one place for pages and API.
+
+Everyone with access to the territory (members, observers, its facilitator) reads the portfolio.
+Those who act for a project's pilot collectivités edit it (the `pilot_projet` object permission,
+kept in sync with the pilotage); its active référents also follow it up: reviews, milestones reached,
+indicator measures. Axes are the administrators'.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+
+from communes.access import TerritoireAccess
+from reseaux.models import Axe, Projet
+from reseaux.services import PILOT_PERMISSION
+
+
+def access_projet(access: TerritoireAccess, projet_id: int) -> Projet:
+    return get_object_or_404(
+        Projet.objects.for_territoire(access.territoire).select_related("territoire"), pk=projet_id
+    )
+
+
+def access_axe(access: TerritoireAccess, axe_id: int) -> Axe:
+    return get_object_or_404(Axe.objects.filter(territoire=access.territoire), pk=axe_id)
+
+
+def can_pilot(access: TerritoireAccess, projet: Projet) -> bool:
+    """Acting for a pilot collectivité today: edit the project, its pilotage, phases, contributions, links."""
+    return access.can_contribute and access.agent.has_perm(PILOT_PERMISSION, projet)
+
+
+def can_follow(access: TerritoireAccess, projet: Projet) -> bool:
+    """Pilots and the project's active référents record reviews, reached milestones and measures."""
+    if can_pilot(access, projet):
+        return True
+    return access.can_contribute and projet.referents.filter(agent=access.agent, until__isnull=True).exists()
+
+
+def require_contributor(access: TerritoireAccess) -> None:
+    """Creating a project or proposing a priorisation: any member who writes (not observers nor facilitators)."""
+    if not access.can_contribute:
+        raise PermissionDenied
+
+
+def require_pilot(access: TerritoireAccess, projet: Projet) -> None:
+    if not can_pilot(access, projet):
+        raise PermissionDenied
+
+
+def require_follower(access: TerritoireAccess, projet: Projet) -> None:
+    if not can_follow(access, projet):
+        raise PermissionDenied
