@@ -6,12 +6,15 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from codir.models import PointOdj, Reunion
+from codir import dispatch
+from codir.models import AgendaVersion, PointOdj, Reunion
 from codir.services import point_add
 from communes.journal import journal_record
+from communes.mail import absolute_url
 from communes.models import Agent
 from reseaux import selectors as portfolio
 from reseaux.models import Projet
@@ -68,29 +71,45 @@ def _describe(candidate: portfolio.ReviewCandidate) -> str:
 @transaction.atomic
 def portfolio_review_add(*, reunion: Reunion, by: Agent, projets: list[Projet]) -> list[PointOdj]:
     """Put a review of each chosen project on the meeting's agenda (once per project), presented by its
-    pilot of the meeting day, described by why it is due."""
+    pilot of the meeting day, described by why it is due, with a link to its fiche action. After the agenda
+    has gone out, the members receive one update for all the items added."""
     if not projets:
         raise ValidationError({"projets": _("Choisissez au moins un projet à passer en revue.")})
+    if any(projet.territoire_id != reunion.territoire_id for projet in projets):
+        raise ValidationError({"projets": _("Ce projet n'appartient pas au territoire.")})
+    # Lock the meeting first: two people adding the same projects at once add them once.
+    reunion = Reunion.objects.select_for_update(of=("self",)).select_related("territoire").get(pk=reunion.pk)
+    already = set(
+        reunion.points.filter(projet__in=projets, withdrawn_at__isnull=True).values_list("projet_id", flat=True)
+    )
     candidates = {c.projet.pk: c for c in portfolio_review_of(reunion)}
     day = timezone.localtime(reunion.starts_at).date()
+    now = timezone.now()
     points = []
-    for projet in projets:
-        if projet.territoire_id != reunion.territoire_id:
-            raise ValidationError({"projets": _("Ce projet n'appartient pas au territoire.")})
+    for projet in sorted({p.pk: p for p in projets if p.pk not in already}.values(), key=lambda p: p.title):
         candidate = candidates.get(projet.pk)
-        if candidate is not None and candidate.on_agenda:
-            continue
         pilots = portfolio.current_pilots(candidate.projet if candidate else projet, day)
+        fiche = absolute_url(reverse("reseaux:fiche", args=[reunion.territoire.slug, projet.pk]))
+        description = _describe(candidate) if candidate else ""
         points.append(
             point_add(
                 reunion=reunion,
                 by=by,
                 title=_("Revue de projet : %(titre)s") % {"titre": projet.title},
-                description=_describe(candidate) if candidate else "",
+                description=f"{description}\n\n" + _("[Fiche action du projet](%(url)s)") % {"url": fiche},
                 presenter=pilots[0].collectivite if len(pilots) == 1 else None,
                 duration_minutes=15,
                 projet=projet,
+                notify=False,
+                now=now,
             )
+        )
+    if points and reunion.dispatched_at is not None:
+        dispatch.new_version(
+            reunion,
+            AgendaVersion.Kind.MISE_A_JOUR,
+            now,
+            _("Revues de projet ajoutées hors délai : %(titres)s") % {"titres": ", ".join(p.title for p in points)},
         )
     journal_record(
         action="codir.revue_portefeuille.added",

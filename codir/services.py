@@ -206,12 +206,14 @@ def point_add(
     instance_item: str = "",
     documents: list[UploadedFile] | tuple = (),
     projet: Projet | None = None,
+    notify: bool = True,
     now: datetime | None = None,
 ) -> PointOdj:
     """Add an item to a meeting's agenda, with its documents.
 
-    After the agenda has gone out the item is *hors délai*: it is sent as an update, and the
-    collective decides at the start of the meeting whether to discuss it.
+    After the agenda has gone out the item is *hors délai*: it is sent as an update (unless `notify` is
+    false: the caller adding several items sends one update for all), and the collective decides at the
+    start of the meeting whether to discuss it. A project review needs no document: its fiche action is one.
     """
     now = now or timezone.now()
     reunion = Reunion.objects.select_for_update().get(pk=reunion.pk)
@@ -223,7 +225,7 @@ def point_add(
         raise ValidationError({"presenter": _("Cette collectivité n'appartient pas au territoire.")})
     if projet is not None and projet.territoire_id != reunion.territoire_id:
         raise ValidationError({"projet": _("Ce projet n'appartient pas au territoire.")})
-    if rules_in_force(reunion.territoire, now).documents_obligatoires and not documents:
+    if rules_in_force(reunion.territoire, now).documents_obligatoires and not documents and projet is None:
         raise ValidationError({"documents": _("La charte demande un document pour chaque point.")})
     for upload in documents:
         if upload.size > MAX_DOCUMENT_SIZE:
@@ -260,7 +262,7 @@ def point_add(
         target=point,
         data={"reunion": reunion.pk, "late": late, "documents": len(documents)},
     )
-    if reunion.dispatched_at is not None:
+    if reunion.dispatched_at is not None and notify:
         dispatch.new_version(
             reunion,
             AgendaVersion.Kind.MISE_A_JOUR,

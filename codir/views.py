@@ -492,7 +492,7 @@ class PortfolioReviewView(CodirBase):
     def post(self, request, territoire_slug, reunion_id):
         reunion = access_reunion(self.access, reunion_id)
         require_contributor(self.access)
-        ids = [value for value in request.POST.getlist("projets") if value.isascii() and value.isdigit()]
+        ids = [v for v in request.POST.getlist("projets") if v.isascii() and v.isdigit() and len(v) <= 18]
         projets = list(Projet.objects.for_territoire(self.territoire).filter(pk__in=ids))
         try:
             points = portfolio.portfolio_review_add(reunion=reunion, by=request.user, projets=projets)

@@ -8,10 +8,11 @@ indicator measures. Axes are the administrators'.
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from communes.access import TerritoireAccess
 from reseaux.models import Axe, Projet
-from reseaux.services import PILOT_PERMISSION
+from reseaux.services import PILOT_PERMISSION, active_pilots
 
 
 def access_projet(access: TerritoireAccess, projet_id: int) -> Projet:
@@ -25,8 +26,16 @@ def access_axe(access: TerritoireAccess, axe_id: int) -> Axe:
 
 
 def can_pilot(access: TerritoireAccess, projet: Projet) -> bool:
-    """Acting for a pilot collectivité today: edit the project, its pilotage, phases, contributions, links."""
-    return access.can_contribute and access.agent.has_perm(PILOT_PERMISSION, projet)
+    """Acting for a pilot collectivité today: edit the project, its pilotage, phases, contributions, links.
+
+    The object permission is checked against the membership too, so a permission left behind by a
+    membership ended in bulk (a commune leaving the EPCI) grants nothing.
+    """
+    return (
+        access.can_contribute
+        and access.agent.has_perm(PILOT_PERMISSION, projet)
+        and access.membership.collectivite_id in active_pilots(projet, timezone.localdate())
+    )
 
 
 def can_follow(access: TerritoireAccess, projet: Projet) -> bool:

@@ -1,6 +1,8 @@
 """The territory's portfolio of shared projects: pilot collectivités (possibly in turn),
 contributions, référents, phases, milestones, health, reviews and systemic links."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,6 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from communes.models import Collectivite, Territoire
 from decisions.models import Proposition
+
+# Dates typed by people stay in a range the pages can draw and the sweeps can add months to.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+DAY_BOUNDS = [
+    MinValueValidator(FIRST_DAY, message=_("Choisissez une date entre 1900 et 2199.")),
+    MaxValueValidator(LAST_DAY, message=_("Choisissez une date entre 1900 et 2199.")),
+]
 
 
 class Axe(models.Model):
@@ -64,8 +73,8 @@ class Projet(models.Model):
     status = models.CharField(_("état"), max_length=14, choices=Status.choices, default=Status.IDEE)
     pilotage = models.CharField(_("pilotage"), max_length=10, choices=Pilotage.choices)
     health = models.CharField(_("santé"), max_length=6, choices=Health.choices, default=Health.VERT)
-    starts_on = models.DateField(_("début"), null=True, blank=True)
-    ends_on = models.DateField(_("fin prévue"), null=True, blank=True)
+    starts_on = models.DateField(_("début"), null=True, blank=True, validators=DAY_BOUNDS)
+    ends_on = models.DateField(_("fin prévue"), null=True, blank=True, validators=DAY_BOUNDS)
     health_reason = models.CharField(_("raison de la santé"), max_length=300, blank=True)
     review_every_months = models.PositiveSmallIntegerField(
         _("revue tous les (mois)"), default=3, validators=[MinValueValidator(1), MaxValueValidator(24)]
@@ -109,8 +118,8 @@ class Pilote(models.Model):
 
     projet = models.ForeignKey(Projet, on_delete=models.PROTECT, related_name="pilotes")
     collectivite = models.ForeignKey(Collectivite, on_delete=models.PROTECT, related_name="+")
-    starts_on = models.DateField(_("depuis le"))
-    ends_on = models.DateField(_("jusqu'au"), null=True, blank=True)
+    starts_on = models.DateField(_("depuis le"), validators=DAY_BOUNDS)
+    ends_on = models.DateField(_("jusqu'au"), null=True, blank=True, validators=DAY_BOUNDS)
 
     class Meta:
         verbose_name = _("collectivité pilote")
@@ -181,7 +190,7 @@ class Revue(models.Model):
     """A project review held by the CoDir (periodic, or at a handover of the pilotage)."""
 
     projet = models.ForeignKey(Projet, on_delete=models.PROTECT, related_name="revues")
-    held_on = models.DateField(_("tenue le"))
+    held_on = models.DateField(_("tenue le"), validators=DAY_BOUNDS)
     participants = models.TextField(_("participants"), blank=True)
     collectivites = models.ManyToManyField(
         Collectivite, blank=True, related_name="+", verbose_name=_("collectivités représentées")
@@ -198,6 +207,10 @@ class Revue(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now)
     # A handover review opened by the sweep waits for the new pilot to hold it.
     held = models.BooleanField(_("tenue"), default=True)
+    # The period whose start the handover review is about: one review per handover, whatever its date.
+    pilote = models.OneToOneField(
+        Pilote, on_delete=models.SET_NULL, null=True, blank=True, related_name="handover_revue", editable=False
+    )
 
     class Meta:
         verbose_name = _("revue de projet")
@@ -234,7 +247,7 @@ class Referent(models.Model):
     projet = models.ForeignKey(Projet, on_delete=models.PROTECT, related_name="referents")
     agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="projets_suivis")
     since = models.DateField(_("depuis le"), default=timezone.localdate)
-    until = models.DateField(_("jusqu'au"), null=True, blank=True)
+    until = models.DateField(_("jusqu'au"), null=True, blank=True, validators=DAY_BOUNDS)
 
     class Meta:
         verbose_name = _("référent·e du projet")
@@ -268,8 +281,8 @@ class Phase(models.Model):
 
     projet = models.ForeignKey(Projet, on_delete=models.PROTECT, related_name="phases")
     kind = models.CharField(_("phase"), max_length=14, choices=Kind.choices)
-    starts_on = models.DateField(_("début"))
-    ends_on = models.DateField(_("fin"))
+    starts_on = models.DateField(_("début"), validators=DAY_BOUNDS)
+    ends_on = models.DateField(_("fin"), validators=DAY_BOUNDS)
     status = models.CharField(_("état"), max_length=8, choices=Status.choices, default=Status.A_VENIR)
 
     class Meta:
@@ -300,8 +313,8 @@ class Jalon(models.Model):
 
     projet = models.ForeignKey(Projet, on_delete=models.PROTECT, related_name="jalons")
     title = models.CharField(_("jalon"), max_length=200)
-    due_on = models.DateField(_("échéance"))
-    done_on = models.DateField(_("atteint le"), null=True, blank=True)
+    due_on = models.DateField(_("échéance"), validators=DAY_BOUNDS)
+    done_on = models.DateField(_("atteint le"), null=True, blank=True, validators=DAY_BOUNDS)
 
     objects = JalonQuerySet.as_manager()
 
@@ -330,7 +343,7 @@ class Indicateur(models.Model):
     unit = models.CharField(_("unité"), max_length=40, blank=True)
     target = models.DecimalField(_("cible"), max_digits=14, decimal_places=2, null=True, blank=True)
     measured = models.DecimalField(_("valeur mesurée"), max_digits=14, decimal_places=2, null=True, blank=True)
-    measured_on = models.DateField(_("mesurée le"), null=True, blank=True)
+    measured_on = models.DateField(_("mesurée le"), null=True, blank=True, validators=DAY_BOUNDS)
 
     class Meta:
         verbose_name = _("indicateur")

@@ -109,12 +109,11 @@ def on_priorisation_closed(proposition: Proposition, by: Agent | None) -> None:
     now = timezone.now()
     for choice in Priorisation.objects.filter(proposition=proposition).select_related("projet"):
         projet = choice.projet
-        # A project suspended, finished or abandoned while the collective decided is not revived,
-        # and the record does not pretend it was launched.
-        if projet.status not in LAUNCHABLE:
+        # A project suspended, finished or abandoned while the collective decided is not revived, and the
+        # record does not pretend it was launched: the status is checked by the update itself, on the row.
+        if not Projet.objects.filter(pk=projet.pk, status__in=LAUNCHABLE).update(status=Projet.Status.EN_COURS):
             continue
         Priorisation.objects.filter(pk=choice.pk).update(launched_at=now)
-        Projet.objects.filter(pk=projet.pk).update(status=Projet.Status.EN_COURS)
         journal_record(
             action="reseaux.projet.launched",
             actor=by,

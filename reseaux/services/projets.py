@@ -17,7 +17,17 @@ from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Membership, Territoire
 from communes.text import clean_text, render_markdown
-from reseaux.models import Axe, Contribution, HealthChange, Pilote, Projet, Referent, Revue
+from reseaux.models import (
+    FIRST_DAY,
+    LAST_DAY,
+    Axe,
+    Contribution,
+    HealthChange,
+    Pilote,
+    Projet,
+    Referent,
+    Revue,
+)
 
 PILOT_PERMISSION = "reseaux.pilot_projet"
 
@@ -38,8 +48,17 @@ MARKDOWN_FIELDS = ("description", "objectives", "expected_effects", "resources")
 
 
 def active_pilots(projet: Projet, on: date) -> list[int]:
-    """Ids of the collectivités piloting the project on that day."""
-    return [p.collectivite_id for p in projet.pilotes.all() if p.is_active_on(on)]
+    """Ids of the collectivités piloting the project on that day.
+
+    Before its first period starts, a project is in the hands of its first pilots, who prepare it.
+    """
+    periods = list(projet.pilotes.all())
+    running = [p.collectivite_id for p in periods if p.is_active_on(on)]
+    if running:
+        return running
+    upcoming = [p for p in periods if p.starts_on > on]
+    first = min((p.starts_on for p in upcoming), default=None)
+    return [p.collectivite_id for p in upcoming if p.starts_on == first]
 
 
 def sync_pilot_permissions(projet: Projet, *, on: date | None = None) -> None:
@@ -80,6 +99,8 @@ def _check_pilots(territoire: Territoire, pilotage: str, rotation: list[tuple[Co
     # Every period is dated (the database requires it); say so rather than fail on the comparison below.
     if any(start is None for _c, start in rotation):
         raise ValidationError({"pilotes": _("Chaque période du pilotage a une date de début.")})
+    if any(not FIRST_DAY <= start <= LAST_DAY for _c, start in rotation):
+        raise ValidationError({"pilotes": _("Choisissez une date entre 1900 et 2199.")})
     kinds = {c.kind for c, _start in rotation}
     count = len({c.pk for c, _start in rotation})
     if pilotage == Projet.Pilotage.EPCI and (len(rotation) != 1 or kinds != {Collectivite.Kind.EPCI}):
@@ -258,6 +279,10 @@ def pilotage_change(
         )
     before = [(p.collectivite.name, p.starts_on.isoformat()) for p in projet.pilotes.select_related("collectivite")]
     dropped = projet.pilotes.filter(starts_on__gte=from_day)
+    # A handover to a period that is dropped will not take place: its review, still to hold, goes with it.
+    cancelled = Revue.objects.filter(pilote__in=dropped, held=False)
+    cancelled_handovers = [revue.progress for revue in cancelled]
+    cancelled.delete()
     # A planned period that never started is a plan, not history; the journal keeps what it was.
     dropped.delete()
     projet.pilotes.filter(starts_on__lt=from_day).exclude(ends_on__lte=from_day).update(ends_on=from_day)
@@ -276,6 +301,7 @@ def pilotage_change(
             "from": from_day.isoformat(),
             "before": before,
             "after": [(c.name, start.isoformat()) for c, start in rotation],
+            "cancelled_handover_reviews": cancelled_handovers,
         },
     )
     return projet
@@ -317,7 +343,7 @@ def contribution_remove(*, contribution: Contribution, by: Agent) -> None:
     """A collectivité no longer takes part; the journal keeps what it brought."""
     # The stored values, not those of an object the caller may hold from before a change.
     contribution = (
-        Contribution.objects.select_for_update()
+        Contribution.objects.select_for_update(of=("self",))
         .select_related("projet__territoire", "collectivite")
         .get(pk=contribution.pk)
     )

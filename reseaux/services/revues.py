@@ -43,6 +43,17 @@ def next_review_on(projet: Projet, last_held: date | None) -> date:
     return add_months(base, projet.review_every_months)
 
 
+def _handover_of(projet: Projet, held_on: date) -> Pilote | None:
+    """The handover a review recorded by hand is about: the closest handover within a month of it that has
+    no review yet (held a few days before or after the new pilot takes over), so the sweep opens no other."""
+    periods = (
+        Pilote.objects.filter(projet=projet, handover_revue__isnull=True)
+        .filter(starts_on__range=(held_on - PERMISSIONS_CATCH_UP, held_on + PERMISSIONS_CATCH_UP))
+        .exclude(starts_on=Pilote.objects.filter(projet=projet).order_by("starts_on").values("starts_on")[:1])
+    )
+    return min(periods, key=lambda period: (abs((period.starts_on - held_on).days), period.pk), default=None)
+
+
 @transaction.atomic
 def revue_record(
     *,
@@ -76,7 +87,7 @@ def revue_record(
     if proposition is not None and proposition.territoire_id != projet.territoire_id:
         raise ValidationError({"proposition": _("Cette décision n'est pas celle du territoire.")})
     pending = projet.revues.filter(held=False).order_by("held_on").first() if handover else None
-    revue = pending or Revue(projet=projet)
+    revue = pending or Revue(projet=projet, pilote=_handover_of(projet, held_on) if handover else None)
     revue.held_on = held_on
     revue.progress = clean_text(progress).strip()
     revue.health = health
@@ -114,26 +125,42 @@ def pilotage_sweep(*, on: date | None = None) -> int:
     on = on or timezone.localdate()
     count = 0
     # Permissions follow the pilotage on the day it changes, even when the handover review was recorded by
-    # hand, and whatever the mode: a pilotage changed from a later day (or a project whose pilots start
-    # later) changes hands too. The window lets a sweep catch up after a few days of downtime.
+    # hand, and whatever the mode (a pilotage changed from a later day changes hands too). Only projects
+    # whose periods start or end within the window are looked at; it lets a sweep catch up after downtime.
     window = (on - PERMISSIONS_CATCH_UP, on)
-    changing = (
-        Q(pilotage=Projet.Pilotage.ALTERNE) | Q(pilotes__starts_on__range=window) | Q(pilotes__ends_on__range=window)
-    )
+    changing = Q(pilotes__starts_on__range=window) | Q(pilotes__ends_on__range=window)
     for projet in Projet.objects.filter(changing).distinct().prefetch_related("pilotes"):
         sync_pilot_permissions(projet, on=on)
-    # A finished or abandoned project holds no more reviews.
-    periods = Pilote.objects.filter(
-        projet__pilotage=Projet.Pilotage.ALTERNE, projet__status__in=REVIEWED_STATUSES, starts_on__lte=on
-    ).select_related("projet__territoire", "collectivite")
+    # A finished or abandoned project holds no more reviews; a handover has one review, whatever its date.
+    periods = (
+        Pilote.objects.filter(
+            projet__pilotage=Projet.Pilotage.ALTERNE,
+            projet__status__in=REVIEWED_STATUSES,
+            starts_on__range=window,
+            handover_revue__isnull=True,
+        )
+        .select_related("collectivite")
+        .order_by("starts_on", "pk")
+    )
     for period in periods:
-        projet = period.projet
-        previous = Pilote.objects.filter(projet=projet, starts_on__lt=period.starts_on).order_by("-starts_on").first()
-        if previous is None or projet.revues.filter(handover=True, held_on__gte=period.starts_on).exists():
-            continue
         with transaction.atomic():
+            # Serialise with another sweep or a review being recorded: the check below then holds.
+            projet = (
+                Projet.objects.select_for_update(of=("self",)).select_related("territoire").get(pk=period.projet_id)
+            )
+            if Revue.objects.filter(pilote=period).exists():
+                continue
+            previous = (
+                Pilote.objects.filter(projet=projet, starts_on__lt=period.starts_on)
+                .select_related("collectivite")
+                .order_by("-starts_on")
+                .first()
+            )
+            if previous is None:
+                continue
             revue = Revue.objects.create(
                 projet=projet,
+                pilote=period,
                 held_on=period.starts_on,
                 progress=_("Passation du pilotage de %(avant)s à %(apres)s.")
                 % {"avant": previous.collectivite, "apres": period.collectivite},

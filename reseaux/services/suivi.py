@@ -25,9 +25,9 @@ def phase_set(*, projet: Projet, by: Agent, kind: str, starts_on: date, ends_on:
         raise ValidationError({"status": _("État de phase inconnu.")})
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("La phase finit après avoir commencé.")})
-    phase = Phase.objects.select_for_update().filter(projet=projet, kind=kind).first() or Phase(
-        projet=projet, kind=kind
-    )
+    # Serialise on the project row: two people planning the same new phase do not collide.
+    Projet.objects.select_for_update().get(pk=projet.pk)
+    phase = Phase.objects.filter(projet=projet, kind=kind).order_by("pk").first() or Phase(projet=projet, kind=kind)
     before = None if phase.pk is None else [phase.starts_on.isoformat(), phase.ends_on.isoformat(), phase.status]
     phase.starts_on, phase.ends_on, phase.status = starts_on, ends_on, status
     phase.full_clean()
@@ -132,7 +132,9 @@ def indicateur_set(
 def indicateur_remove(*, indicateur: Indicateur, by: Agent) -> None:
     """Drop an indicator; the journal keeps its last values."""
     # The stored values, not those of an object the caller may hold from before a measure.
-    indicateur = Indicateur.objects.select_for_update().select_related("projet__territoire").get(pk=indicateur.pk)
+    indicateur = (
+        Indicateur.objects.select_for_update(of=("self",)).select_related("projet__territoire").get(pk=indicateur.pk)
+    )
     journal_record(
         action="reseaux.indicateur.removed",
         actor=by,

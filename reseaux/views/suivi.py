@@ -1,6 +1,6 @@
 """The follow-up of a project: phases, milestones, indicators, documents, reviews."""
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from reseaux import services
 from reseaux.access import (
     access_projet,
+    can_follow,
     require_follower,
 )
 from reseaux.forms import (
@@ -111,11 +112,14 @@ class DocumentAddView(ProjetFormView):
 
 
 class DocumentView(PortfolioBase):
-    """Documents are the territory's: served through this check, never from a public folder."""
+    """Documents are the territory's: served through this check, never from a public folder. A withdrawn
+    document is kept for the project's pilots and référents, not shown to the others any more."""
 
     def get(self, request, territoire_slug, projet_id, item_id):
         projet = access_projet(self.access, projet_id)
         document = get_object_or_404(projet.documents.all(), pk=item_id)
+        if document.withdrawn_at is not None and not can_follow(self.access, projet):
+            raise Http404
         return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)
 
 

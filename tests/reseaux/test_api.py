@@ -296,24 +296,21 @@ def test_bad_project_input_gets_a_french_400_and_creates_nothing(
     assert not Projet.objects.filter(territoire=mortagne).exists() and not Pilote.objects.exists()
 
 
-def test_a_project_dated_at_the_end_of_the_calendar_does_not_break_the_portfolio(mortagne, dgs_commune, api_for):
-    """Its next review would fall in the year 10000, which no date can hold: the last date there is."""
+def test_dates_outside_the_calendar_the_pages_draw_are_refused_in_french(mortagne, projet, dgs_commune, api_for):
+    """A year 9999 would break the timeline and the review dates: 1900 to 2199 only."""
     api = api_for(dgs_commune)
+    pilotes = [{"collectivite": collectivite(mortagne, "Mallièvre").pk, "starts_on": "9999-12-01"}]
     response = api.post(
         url("projet-list", mortagne),
-        {
-            "title": "Très lointain",
-            "status": "en_cours",
-            "pilotage": "commune",
-            "pilotes": [{"collectivite": collectivite(mortagne, "Mallièvre").pk}],
-            "starts_on": "9999-12-01",
-        },
+        {"title": "Très lointain", "status": "en_cours", "pilotage": "commune", "pilotes": pilotes},
         format="json",
     )
-    assert response.status_code == 201
-    assert api.get(url("projet-list", mortagne)).status_code == 200
-    projet = Projet.objects.get(title="Très lointain")
-    assert api.get(url("projet-detail", mortagne, projet.pk)).json()["review_due_on"] == "9999-12-31"
+    assert response.status_code == 400 and "entre 1900 et 2199" in str(response.json())
+    response = api.post(
+        url("jalon-list", mortagne), {"projet": projet.pk, "title": "Lointain", "due_on": "9999-12-31"}, format="json"
+    )
+    assert response.status_code == 400 and "entre 1900 et 2199" in str(response.json())
+    assert not Projet.objects.filter(title="Très lointain").exists() and not projet.jalons.exists()
 
 
 def test_contributions_are_set_and_removed_by_the_pilots(mortagne, projet, dgs_commune, sg_petite_commune, api_for):

@@ -8,7 +8,7 @@ from communes import services as communes_services
 from communes.access import territoire_access
 from communes.models import Membership
 from reseaux import access, services
-from tests.conftest import make_member
+from tests.conftest import collectivite, make_member
 from tests.reseaux.builders import can_edit, commune_projet, today
 
 pytestmark = pytest.mark.django_db
@@ -61,12 +61,26 @@ def test_a_closed_account_loses_the_permission(
     )
 
 
-def test_a_pilot_whose_period_has_not_started_edits_from_its_first_day(mortagne, dgs_epci, dgs_commune):
-    later = today() + timedelta(days=3)
+def test_the_first_pilots_prepare_a_project_before_their_period_starts(mortagne, dgs_epci, dgs_commune):
+    later = today() + timedelta(days=60)
     projet = commune_projet(mortagne, dgs_epci, "Mortagne-sur-Sèvre", "Maison France services", start=later)
-    assert not can_edit(dgs_commune, projet)
+    assert can_edit(dgs_commune, projet)  # nobody else pilots it yet: its first pilot prepares it
     services.portfolio_sweep(on=later)
     assert can_edit(dgs_commune, projet)
+
+
+def test_a_pilotage_changed_from_a_later_day_changes_hands_on_that_day(
+    mortagne, dgs_epci, dgs_commune, sg_petite_commune
+):
+    projet = commune_projet(mortagne, dgs_epci, "Mortagne-sur-Sèvre", "Maison France services", start=today())
+    later = today() + timedelta(days=5)
+    services.pilotage_change(
+        projet=projet, by=dgs_commune, pilotage="commune",
+        rotation=[(collectivite(mortagne, "Mallièvre"), later)], from_day=later,
+    )  # fmt: skip
+    assert can_edit(dgs_commune, projet) and not can_edit(sg_petite_commune, projet)
+    services.portfolio_sweep(on=later)
+    assert can_edit(sg_petite_commune, projet) and not can_edit(dgs_commune, projet)
 
 
 def test_pilots_edit_referents_follow_observers_and_others_read(
