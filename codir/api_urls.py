@@ -36,11 +36,24 @@ router.register(f"{TERRITOIRE}/referents", reseaux_api.ReferentViewSet, basename
 router.register(f"{TERRITOIRE}/revues", reseaux_api.RevueViewSet, basename="revue")
 router.register(f"{TERRITOIRE}/liens", reseaux_api.LienViewSet, basename="lien")
 router.register(f"{TERRITOIRE}/axes", reseaux_api.AxeViewSet, basename="axe")
+router.register(f"{TERRITOIRE}/reseaux", reseaux_api.ReseauViewSet, basename="reseau")
+router.register(f"{TERRITOIRE}/reseaux-membres", reseaux_api.MembreReseauViewSet, basename="reseau-membre")
+router.register(f"{TERRITOIRE}/reseaux-evenements", reseaux_api.EvenementViewSet, basename="reseau-evenement")
+router.register(f"{TERRITOIRE}/reseaux-ressources", reseaux_api.RessourceViewSet, basename="reseau-ressource")
+router.register(f"{TERRITOIRE}/echanges", reseaux_api.EchangeViewSet, basename="echange")
 
 app_name = "api"
 urlpatterns = [
     path("jeton/", obtain_auth_token, name="token"),
     path("calendrier/", codir_api.CalendarLinkView.as_view(), name="calendar-link"),
     path("t/<slug:territoire_slug>/charte/regles/", charte_api.ReglesEnVigueurView.as_view(), name="charte-regles"),
+    path(
+        "t/<slug:territoire_slug>/reseaux/analyses/", reseaux_api.ReseauAnalysesView.as_view(), name="reseau-analyses"
+    ),
+    path(
+        "t/<slug:territoire_slug>/reseaux/evolution/",
+        reseaux_api.ReseauEvolutionView.as_view(),
+        name="reseau-evolution",
+    ),
     *router.urls,
 ]

@@ -206,6 +206,9 @@ SPECTACULAR_SETTINGS = {
         "PhaseKindEnum": "reseaux.models.Phase.Kind",
         "PhaseStatusEnum": "reseaux.models.Phase.Status",
         "LienKindEnum": "reseaux.models.Lien.Kind",
+        "ReseauKindEnum": "reseaux.models.Reseau.Kind",
+        "MembreReseauRoleEnum": "reseaux.models.MembreReseau.Role",
+        "EchangeKindEnum": "reseaux.models.Echange.Kind",
     },
 }
 

@@ -1,9 +1,10 @@
-"""Who may do what with the portfolio: one place for pages and API.
+"""Who may do what with the portfolio and the networks: one place for pages and API.
 
-Everyone with access to the territory (members, observers, its facilitator) reads the portfolio.
-Those who act for a project's pilot collectivités edit it (the `pilot_projet` object permission,
+Everyone with access to the territory (members, observers, its facilitator) reads the portfolio and the
+networks. Those who act for a project's pilot collectivités edit it (the `pilot_projet` object permission,
 kept in sync with the pilotage); its active référents also follow it up: reviews, milestones reached,
-indicator measures. Axes are the administrators'.
+indicator measures. Axes are the administrators'. A network is run by its référents (`lead_reseau`) and
+the administrators; any contributing member creates one and becomes its référent.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -11,8 +12,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from communes.access import TerritoireAccess
-from reseaux.models import Axe, Projet
-from reseaux.services import PILOT_PERMISSION, active_pilots
+from communes.models import Agent
+from reseaux.models import Axe, Projet, Reseau
+from reseaux.services import LEAD_PERMISSION, PILOT_PERMISSION, active_pilots
 
 
 def access_projet(access: TerritoireAccess, projet_id: int) -> Projet:
@@ -59,3 +61,25 @@ def require_pilot(access: TerritoireAccess, projet: Projet) -> None:
 def require_follower(access: TerritoireAccess, projet: Projet) -> None:
     if not can_follow(access, projet):
         raise PermissionDenied
+
+
+def access_reseau(access: TerritoireAccess, reseau_id: int) -> Reseau:
+    return get_object_or_404(
+        Reseau.objects.for_territoire(access.territoire).select_related("territoire"), pk=reseau_id
+    )
+
+
+def can_lead(access: TerritoireAccess, reseau: Reseau) -> bool:
+    """The network's référents (the `lead_reseau` permission) and the territory's administrators run it:
+    members, events, resources, closing."""
+    return access.can_contribute and (access.is_admin or access.agent.has_perm(LEAD_PERMISSION, reseau))
+
+
+def require_lead(access: TerritoireAccess, reseau: Reseau) -> None:
+    if not can_lead(access, reseau):
+        raise PermissionDenied
+
+
+def can_record_echange(access: TerritoireAccess, host: Agent, guest: Agent) -> bool:
+    """An exchange is recorded by one of the two agents, or by an administrator."""
+    return access.can_contribute and (access.is_admin or access.agent.pk in (host.pk, guest.pk))

@@ -5,15 +5,21 @@ from reseaux.models import (
     Axe,
     Contribution,
     DocumentProjet,
+    Echange,
+    Evenement,
     HealthChange,
     Indicateur,
     Jalon,
     Lien,
+    MembreReseau,
+    Participation,
     Phase,
     Pilote,
     Priorisation,
     Projet,
     Referent,
+    Reseau,
+    Ressource,
     Revue,
 )
 
@@ -123,3 +129,47 @@ class PriorisationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class MembreReseauInline(admin.TabularInline):
+    model = MembreReseau
+    extra = 0
+    raw_id_fields = ["agent", "collectivite"]
+
+
+@admin.register(Reseau)
+class ReseauAdmin(GuardedModelAdmin):
+    list_display = ["name", "kind", "territoire", "created_on", "closed_on"]
+    list_filter = ["kind"]
+    search_fields = ["name", "territoire__name"]
+    list_select_related = ["territoire"]
+    raw_id_fields = ["territoire", "projet", "created_by"]
+    inlines = [MembreReseauInline]
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    extra = 0
+    raw_id_fields = ["agent", "collectivite"]
+
+
+@admin.register(Evenement)
+class EvenementAdmin(admin.ModelAdmin):
+    list_display = ["title", "reseau", "held_on"]
+    list_select_related = ["reseau"]
+    raw_id_fields = ["reseau", "created_by"]
+    inlines = [ParticipationInline]
+
+
+@admin.register(Ressource)
+class RessourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "reseau", "added_at", "withdrawn_at"]
+    list_select_related = ["reseau"]
+    raw_id_fields = ["reseau", "added_by"]
+
+
+@admin.register(Echange)
+class EchangeAdmin(admin.ModelAdmin):
+    list_display = ["theme", "kind", "host", "guest", "starts_on"]
+    list_select_related = ["host", "guest"]
+    raw_id_fields = ["territoire", "host", "guest", "host_collectivite", "guest_collectivite", "recorded_by"]

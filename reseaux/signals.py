@@ -1,14 +1,17 @@
-"""Pilot permissions follow the memberships of the pilot collectivités.
+"""Receivers that keep derived state in step with the data it comes from.
 
-`communes` (a lower room) knows no project: when someone joins, leaves or changes role for a
-collectivité, this receiver re-syncs the projects that collectivité pilots.
+- Pilot permissions follow the memberships of the pilot collectivités: `communes` (a lower room) knows no
+  project, so when someone joins, leaves or changes role for a collectivité, the projects it pilots re-sync.
+- The cached analyses of the graph of ties (reseaux.cartography) are invalidated when any of their sources
+  changes. Bulk operations (bulk_create, update) send no signal: the services that use them invalidate too.
 """
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from communes.models import Membership
+from reseaux.models import Contribution, Echange, Evenement, MembreReseau, Participation, Pilote, Projet, Reseau
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="reseaux_pilot_permissions_follow_memberships")
@@ -16,3 +19,32 @@ def membership_saved(sender, instance: Membership, **kwargs) -> None:
     from reseaux.services import sync_pilot_permissions_for_collectivite
 
     transaction.on_commit(lambda: sync_pilot_permissions_for_collectivite(instance.collectivite_id))
+
+
+# Each source of the graph, and how to find its territory.
+GRAPH_SOURCES = {
+    Membership: lambda m: m.territoire_id,
+    Reseau: lambda r: r.territoire_id,
+    MembreReseau: lambda m: Reseau.objects.filter(pk=m.reseau_id).values_list("territoire_id", flat=True).first(),
+    Evenement: lambda e: Reseau.objects.filter(pk=e.reseau_id).values_list("territoire_id", flat=True).first(),
+    Participation: lambda p: (
+        Evenement.objects.filter(pk=p.evenement_id).values_list("reseau__territoire_id", flat=True).first()
+    ),
+    Echange: lambda e: e.territoire_id,
+    Projet: lambda p: p.territoire_id,
+    Pilote: lambda p: Projet.objects.filter(pk=p.projet_id).values_list("territoire_id", flat=True).first(),
+    Contribution: lambda c: Projet.objects.filter(pk=c.projet_id).values_list("territoire_id", flat=True).first(),
+}
+
+
+def graph_source_changed(sender, instance, **kwargs) -> None:
+    from reseaux.cartography import invalidate
+
+    territoire_id = GRAPH_SOURCES[sender](instance)
+    if territoire_id is not None:
+        transaction.on_commit(lambda: invalidate(territoire_id))
+
+
+for model in GRAPH_SOURCES:
+    post_save.connect(graph_source_changed, sender=model, dispatch_uid=f"reseaux_graph_{model.__name__}_saved")
+    post_delete.connect(graph_source_changed, sender=model, dispatch_uid=f"reseaux_graph_{model.__name__}_deleted")

@@ -30,6 +30,16 @@ def import_epci(siren: str) -> Territoire:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached analyses must not leak from one test to the next (ids are reused after a rollback)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def immediate_tasks(settings):
     """Tasks run at once in tests; the database backend and its worker are exercised separately."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

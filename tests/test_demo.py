@@ -10,14 +10,27 @@ from charte.models import Version
 from codir.models import PointOdj, Reunion
 from communes.models import Agent, Territoire
 from decisions.models import Proposition
-from reseaux.models import HealthChange, Indicateur, Jalon, Lien, Phase, Priorisation, Projet, Referent, Revue
+from reseaux.models import (
+    Echange,
+    HealthChange,
+    Indicateur,
+    Jalon,
+    Lien,
+    MembreReseau,
+    Phase,
+    Priorisation,
+    Projet,
+    Referent,
+    Reseau,
+    Revue,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def counts() -> dict[str, int]:
     models = [Territoire, Agent, Version, Reunion, PointOdj, Proposition, Projet, Phase, Jalon, Indicateur, Referent]
-    models += [Revue, HealthChange, Lien, Priorisation]
+    models += [Revue, HealthChange, Lien, Priorisation, Reseau, MembreReseau, Echange]
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -32,5 +45,6 @@ def test_the_demo_shows_every_capability_and_is_idempotent(settings, tmp_path):
     assert Jalon.objects.late(on=timezone.localdate()).exists()
     assert first["Phase"] and first["Indicateur"] and first["Referent"] and first["Revue"] and first["HealthChange"]
     assert Lien.objects.filter(kind="renforce").count() >= 2 and first["Priorisation"] == 1
+    assert first["Reseau"] == 3 and MembreReseau.objects.filter(until__isnull=False).exists() and first["Echange"] == 2
     call_command("demo", password="Demo-test-2026", stdout=StringIO())
     assert counts() == first

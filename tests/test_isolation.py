@@ -26,14 +26,19 @@ from reseaux.models import (
     Axe,
     Contribution,
     DocumentProjet,
+    Echange,
+    Evenement,
     HealthChange,
     Indicateur,
     Jalon,
     Lien,
+    MembreReseau,
     Phase,
     Pilote,
     Projet,
     Referent,
+    Reseau,
+    Ressource,
     Revue,
 )
 from tests.conftest import collectivite
@@ -68,6 +73,11 @@ class Objects:
     revue: Revue
     lien: Lien
     document_projet: DocumentProjet
+    reseau: Reseau
+    membre_reseau: MembreReseau
+    evenement: Evenement
+    ressource: Ressource
+    echange: Echange
 
 
 # URL name -> function building its kwargs (besides territoire_slug) from Objects.
@@ -160,6 +170,38 @@ ISOLATED_URLS = {
     "api:lien-detail": lambda o: {"pk": o.lien.pk},
     "api:axe-list": lambda o: {},
     "api:axe-detail": lambda o: {"pk": o.axe.pk},
+    "reseaux_net:reseaux": lambda o: {},
+    "reseaux_net:reseau_create": lambda o: {},
+    "reseaux_net:mes_donnees": lambda o: {},
+    "reseaux_net:echanges": lambda o: {},
+    "reseaux_net:echange_add": lambda o: {},
+    "reseaux_net:carte": lambda o: {},
+    "reseaux_net:qui": lambda o: {},
+    "reseaux_net:carte_export": lambda o: {"fmt": "graphml"},
+    "reseaux_net:reseau": lambda o: {"reseau_id": o.reseau.pk},
+    "reseaux_net:membre_add": lambda o: {"reseau_id": o.reseau.pk},
+    "reseaux_net:evenement_add": lambda o: {"reseau_id": o.reseau.pk},
+    "reseaux_net:ressource_add": lambda o: {"reseau_id": o.reseau.pk},
+    "reseaux_net:reseau_close": lambda o: {"reseau_id": o.reseau.pk},
+    "reseaux_net:membre_end": lambda o: {"reseau_id": o.reseau.pk, "item_id": o.membre_reseau.pk},
+    "reseaux_net:membre_role": lambda o: {"reseau_id": o.reseau.pk, "item_id": o.membre_reseau.pk},
+    "reseaux_net:ressource_withdraw": lambda o: {"reseau_id": o.reseau.pk, "item_id": o.ressource.pk},
+    "api:reseau-list": lambda o: {},
+    "api:reseau-detail": lambda o: {"pk": o.reseau.pk},
+    "api:reseau-clore": lambda o: {"pk": o.reseau.pk},
+    "api:reseau-membre-list": lambda o: {},
+    "api:reseau-membre-detail": lambda o: {"pk": o.membre_reseau.pk},
+    "api:reseau-membre-terminer": lambda o: {"pk": o.membre_reseau.pk},
+    "api:reseau-membre-role": lambda o: {"pk": o.membre_reseau.pk},
+    "api:reseau-evenement-list": lambda o: {},
+    "api:reseau-evenement-detail": lambda o: {"pk": o.evenement.pk},
+    "api:reseau-ressource-list": lambda o: {},
+    "api:reseau-ressource-detail": lambda o: {"pk": o.ressource.pk},
+    "api:reseau-ressource-retirer": lambda o: {"pk": o.ressource.pk},
+    "api:echange-list": lambda o: {},
+    "api:echange-detail": lambda o: {"pk": o.echange.pk},
+    "api:reseau-analyses": lambda o: {},
+    "api:reseau-evolution": lambda o: {},
     "reseaux:portfolio": lambda o: {},
     "reseaux:portfolio_csv": lambda o: {},
     "reseaux:parity": lambda o: {},
@@ -336,6 +378,17 @@ def objects(mortagne, dgs_epci, dgs_commune, settings, tmp_path) -> Objects:
     document_projet = reseaux_services.document_add(
         projet=projet, by=dgs_commune, upload=SimpleUploadedFile("cadrage.pdf", b"%PDF-1.4", "application/pdf")
     )
+    # The networks: one led by the EPCI's DGS, with Mortagne's DGS as member, an event, a resource, an exchange.
+    reseau = reseaux_services.reseau_create(territoire=mortagne, by=dgs_epci, name="Réseau finances", kind="metier")
+    membre_reseau = reseaux_services.membre_add(reseau=reseau, by=dgs_epci, agent=dgs_commune)
+    evenement = reseaux_services.evenement_create(
+        reseau=reseau, by=dgs_epci, title="Journée réseau", held_on=today, participants=[dgs_commune]
+    )
+    ressource = reseaux_services.ressource_add(reseau=reseau, by=dgs_epci, title="Guide", url="https://example.org/")
+    echange = reseaux_services.echange_record(
+        territoire=mortagne, by=dgs_epci, kind="echange", host=dgs_epci, guest=dgs_commune,
+        starts_on=today, ends_on=today, theme="Budget",
+    )  # fmt: skip
     return Objects(
         collectivite=membership.collectivite,
         membership=membership,
@@ -362,6 +415,11 @@ def objects(mortagne, dgs_epci, dgs_commune, settings, tmp_path) -> Objects:
         revue=revue,
         lien=lien,
         document_projet=document_projet,
+        reseau=reseau,
+        membre_reseau=membre_reseau,
+        evenement=evenement,
+        ressource=ressource,
+        echange=echange,
     )
 
 
@@ -389,6 +447,10 @@ def assert_untouched(objects: Objects):
     assert Jalon.objects.get().done_on is None and Indicateur.objects.get().measured is None
     assert Referent.objects.get().until is None and Revue.objects.count() == 1 and Lien.objects.count() == 1
     assert DocumentProjet.objects.get().withdrawn_at is None and not HealthChange.objects.exists()
+    assert Reseau.objects.get().closed_on is None and MembreReseau.objects.filter(until__isnull=True).count() == 2
+    assert MembreReseau.objects.get(role="membre").agent_id == objects.membre_reseau.agent_id
+    assert Evenement.objects.count() == 1 and Echange.objects.count() == 1
+    assert Ressource.objects.get().withdrawn_at is None
 
 
 @pytest.mark.parametrize("name", sorted(ISOLATED_URLS))

@@ -3,6 +3,19 @@ so callers write `from reseaux import services` and `services.projet_create(...)
 
 from reseaux.services.axes import axe_create
 from reseaux.services.liens import lien_create, lien_delete, on_priorisation_closed, priorisation_create
+from reseaux.services.networks import (
+    LEAD_PERMISSION,
+    echange_record,
+    evenement_create,
+    membre_add,
+    membre_end,
+    membre_set_role,
+    reseau_close,
+    reseau_create,
+    ressource_add,
+    ressource_withdraw,
+    sync_referent_permissions,
+)
 from reseaux.services.projets import (
     PILOT_PERMISSION,
     active_pilots,
@@ -30,6 +43,17 @@ from reseaux.services.suivi import (
 )
 
 __all__ = [
+    "LEAD_PERMISSION",
+    "echange_record",
+    "evenement_create",
+    "membre_add",
+    "membre_end",
+    "membre_set_role",
+    "reseau_close",
+    "reseau_create",
+    "ressource_add",
+    "ressource_withdraw",
+    "sync_referent_permissions",
     "PILOT_PERMISSION",
     "PortfolioSweep",
     "active_pilots",

@@ -17,6 +17,7 @@ from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Membership, Territoire
 from communes.text import clean_text, render_markdown
+from reseaux.cartography import invalidate
 from reseaux.models import (
     FIRST_DAY,
     LAST_DAY,
@@ -189,6 +190,7 @@ def projet_create(
     projet.full_clean()
     projet.save()
     Pilote.objects.bulk_create(_periods(projet, pilotage, rotation))
+    transaction.on_commit(lambda: invalidate(territoire.pk))
     sync_pilot_permissions(projet)
     journal_record(
         action="reseaux.projet.created",
@@ -287,6 +289,7 @@ def pilotage_change(
     dropped.delete()
     projet.pilotes.filter(starts_on__lt=from_day).exclude(ends_on__lte=from_day).update(ends_on=from_day)
     Pilote.objects.bulk_create(_periods(projet, pilotage, rotation))
+    transaction.on_commit(lambda: invalidate(projet.territoire_id))
     projet.pilotage = pilotage
     projet.save(update_fields=["pilotage"])
     projet = Projet.objects.prefetch_related("pilotes").get(pk=projet.pk)

@@ -1,9 +1,28 @@
-"""Pages of the project portfolio, under /t/<territoire_slug>/projets/ (see reseaux/urls.py)."""
+"""Pages of the project portfolio, under /t/<territoire_slug>/projets/ (see reseaux/urls.py), and of the
+professional networks, under /t/<territoire_slug>/reseaux/ (see reseaux/networks_urls.py)."""
 
 from reseaux.views.base import (
     ItemActionView,
     PortfolioBase,
     ProjetFormView,
+)
+from reseaux.views.carte import CarteExportView, CarteView
+from reseaux.views.networks import (
+    EchangeAddView,
+    EchangesView,
+    EvenementAddView,
+    MembreAddView,
+    MembreEndView,
+    MembreRoleView,
+    MesDonneesView,
+    QuiPeutAiderView,
+    ReseauCloseView,
+    ReseauCreateView,
+    ReseauFormView,
+    ReseauView,
+    ReseauxView,
+    RessourceAddView,
+    RessourceWithdrawView,
 )
 from reseaux.views.portfolio import (
     AxesView,
@@ -41,12 +60,18 @@ from reseaux.views.suivi import (
 )
 
 __all__ = [
+    "QuiPeutAiderView",
+    "CarteExportView",
+    "CarteView",
     "AxesView",
     "ContributionRemoveView",
     "ContributionView",
     "DocumentAddView",
     "DocumentView",
     "DocumentWithdrawView",
+    "EchangeAddView",
+    "EchangesView",
+    "EvenementAddView",
     "HealthView",
     "IndicateurAddView",
     "IndicateurEditView",
@@ -57,6 +82,10 @@ __all__ = [
     "JalonReachView",
     "LienAddView",
     "LienDeleteView",
+    "MembreAddView",
+    "MembreEndView",
+    "MembreRoleView",
+    "MesDonneesView",
     "ParityView",
     "PhaseView",
     "PilotageView",
@@ -70,6 +99,13 @@ __all__ = [
     "ProjetView",
     "ReferentAddView",
     "ReferentEndView",
+    "ReseauCloseView",
+    "ReseauCreateView",
+    "ReseauFormView",
+    "ReseauView",
+    "ReseauxView",
+    "RessourceAddView",
+    "RessourceWithdrawView",
     "RevueAddView",
     "SystemicView",
 ]

@@ -149,6 +149,19 @@ def test_the_openapi_schema_documents_every_endpoint_without_warnings(tmp_path):
         "/api/v1/t/{territoire_slug}/revues/",
         "/api/v1/t/{territoire_slug}/liens/{id}/",
         "/api/v1/t/{territoire_slug}/axes/",
+        "/api/v1/t/{territoire_slug}/reseaux/",
+        "/api/v1/t/{territoire_slug}/reseaux/{id}/",
+        "/api/v1/t/{territoire_slug}/reseaux/{id}/clore/",
+        "/api/v1/t/{territoire_slug}/reseaux-membres/",
+        "/api/v1/t/{territoire_slug}/reseaux-membres/{id}/terminer/",
+        "/api/v1/t/{territoire_slug}/reseaux-membres/{id}/role/",
+        "/api/v1/t/{territoire_slug}/reseaux-evenements/",
+        "/api/v1/t/{territoire_slug}/reseaux-ressources/",
+        "/api/v1/t/{territoire_slug}/reseaux-ressources/{id}/retirer/",
+        "/api/v1/t/{territoire_slug}/echanges/",
+        "/api/v1/t/{territoire_slug}/echanges/{id}/",
+        "/api/v1/t/{territoire_slug}/reseaux/analyses/",
+        "/api/v1/t/{territoire_slug}/reseaux/evolution/",
     ):
         assert path in schema, path
 

@@ -24,7 +24,7 @@ from communes.models import Agent, Collectivite, Membership, Seat, Territoire
 from decisions import services as decisions
 from decisions.models import Proposition
 from reseaux import services as portfolio
-from reseaux.models import Axe, Jalon, Projet
+from reseaux.models import Axe, Jalon, Projet, Reseau
 
 MORTAGNE_SIREN = "248500662"  # CC du Pays de Mortagne (Vendée), 11 communes
 ACHARDS_SIREN = "248500530"  # CC du Pays des Achards (Vendée), the "other territory"
@@ -209,6 +209,8 @@ class Command(BaseCommand):
             self._ensure_meetings()
             self.stdout.write("  portefeuille de projets (pilotages, liens systémiques)")
             self._ensure_projets()
+            self.stdout.write("  réseaux métiers et de fonction, journées réseau, échanges « vis ma vie »")
+            self._ensure_reseaux()
             admin = Agent.objects.filter(email="admin@codir.test").first()
             if admin is None:
                 Agent.objects.create_superuser("admin@codir.test", password, first_name="Admin", last_name="Plateforme")
@@ -491,6 +493,69 @@ class Command(BaseCommand):
         meetings.reunion_create(
             territoire=territoire, by=dgs_epci, title="CoDir préparatoire au conseil communautaire",
             starts_at=at(13, 9), ends_at=at(13, 11), instance=conseil,
+        )  # fmt: skip
+
+    def _ensure_reseaux(self) -> None:
+        """Three networks with référents and members from several communes (one who left), a journée réseau,
+        a shared resource and two exchanges; Les Landes-Génusson and others stay without a network."""
+        territoire = Territoire.objects.get(siren=MORTAGNE_SIREN)
+        if Reseau.objects.for_territoire(territoire).exists():
+            return
+        today = timezone.localdate()
+        year_ago = today - timedelta(days=400)
+
+        def who(email):
+            return Agent.objects.get(email=email)
+
+        finances = portfolio.reseau_create(
+            territoire=territoire, by=who("finances@paysdemortagne.test"), name="Réseau finances", kind="metier",
+            created_on=year_ago, description="Préparation budgétaire, exécution, **fiscalité locale** et "
+            "dotations : les agents des finances des communes et de l'EPCI partagent leurs pratiques.",
+        )  # fmt: skip
+        secretaires = portfolio.reseau_create(
+            territoire=territoire, by=who("sg@tiffauges.test"), name="Réseau des secrétaires de mairie",
+            kind="fonction", created_on=year_ago,
+            description="Entraide entre secrétaires de mairie : état civil, urbanisme, remplacements pendant les congés.",
+        )  # fmt: skip
+        ads = Projet.objects.get(territoire=territoire, title="Service commun d'instruction du droit des sols")
+        reseau_ads = portfolio.reseau_create(
+            territoire=territoire, by=who("dga.epci@paysdemortagne.test"), name="Réseau instructeurs ADS",
+            kind="projet", projet=ads, created_on=year_ago,
+        )  # fmt: skip
+        for reseau, email, since in [
+            (finances, "dgs@mortagne-sur-sevre.test", year_ago),
+            (finances, "dgs@chanverrie.test", year_ago),
+            (finances, "dgs@saint-laurent-sur-sevre.test", today - timedelta(days=90)),
+            (secretaires, "sg@mallievre.test", year_ago),
+            (secretaires, "sg@la-gaubretiere.test", year_ago),
+            (reseau_ads, "dgs@mortagne-sur-sevre.test", year_ago),
+            (reseau_ads, "sg@la-gaubretiere.test", year_ago),
+        ]:
+            portfolio.membre_add(reseau=reseau, by=reseau.created_by, agent=who(email), since=since)
+        # Chanverrie's DGS left the finances network last spring: the map of last year still shows the tie.
+        leaving = finances.membres.get(agent=who("dgs@chanverrie.test"))
+        portfolio.membre_end(membre=leaving, by=finances.created_by, until=today - timedelta(days=200))
+        portfolio.evenement_create(
+            reseau=finances, by=finances.created_by, title="Journée réseau : préparer le budget 2027",
+            held_on=today - timedelta(days=45), place="Mortagne-sur-Sèvre, salle des fêtes",
+            participants=[who("dgs@mortagne-sur-sevre.test"), who("dgs@saint-laurent-sur-sevre.test"),
+                          who("sg@tiffauges.test")],
+        )  # fmt: skip
+        portfolio.ressource_add(
+            reseau=finances, by=finances.created_by, title="Guide de la préparation budgétaire (DGCL)",
+            url="https://www.collectivites-locales.gouv.fr/finances-locales",
+        )  # fmt: skip
+        portfolio.echange_record(
+            territoire=territoire, by=who("sg@mallievre.test"), kind="vis_ma_vie", host=who("dgs@chanverrie.test"),
+            guest=who("sg@mallievre.test"), starts_on=today - timedelta(days=120), ends_on=today - timedelta(days=119),
+            theme="Une journée au service urbanisme de Chanverrie",
+            learnt="Comment organiser le pré-instruction des déclarations préalables avant l'envoi au service commun.",
+        )  # fmt: skip
+        portfolio.echange_record(
+            territoire=territoire, by=who("dgs.epci@paysdemortagne.test"), kind="echange",
+            host=who("dgs.epci@paysdemortagne.test"), guest=who("sg@tiffauges.test"),
+            starts_on=today - timedelta(days=30), ends_on=today - timedelta(days=30),
+            theme="Transfert de la compétence eau : ce qui change pour les mairies",
         )  # fmt: skip
 
     def _ensure_projets(self) -> None:

@@ -7,7 +7,7 @@ from charte.models import Section
 from codir.models import Instance, PointOdj, Reunion
 from communes.text import render_markdown
 from decisions.models import Proposition, Round
-from reseaux.models import Projet
+from reseaux.models import Projet, Reseau
 
 # Every model field that keeps a Markdown source beside its rendered HTML (a test checks none is missing).
 RENDERED = [
@@ -21,6 +21,7 @@ RENDERED = [
     (Projet, "objectives", "objectives_html"),
     (Projet, "expected_effects", "expected_effects_html"),
     (Projet, "resources", "resources_html"),
+    (Reseau, "description", "description_html"),
 ]
 BATCH = 500
 
