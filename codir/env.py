@@ -39,3 +39,18 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_cache(name: str, *, default: str) -> dict:
+    """A cache from a URL: `file:///path` (shared by the processes of one machine: the web workers, the task
+    worker and the commands), `db://table` (shared by several machines; `manage.py createcachetable`),
+    `locmem://` (one process: tests only)."""
+    raw = os.environ.get(name, default)
+    scheme, _, rest = raw.partition("://")
+    if scheme == "file" and rest:
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": rest}
+    if scheme == "db" and rest:
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": rest}
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": rest or "codir"}
+    raise ImproperlyConfigured(f"{name} : file:///chemin, db://table ou locmem://, pas {raw!r}.")

@@ -38,3 +38,12 @@ def presence_changed(sender, instance: Presence, **kwargs) -> None:
     territoire_id = Reunion.objects.filter(pk=instance.reunion_id).values_list("territoire_id", flat=True).first()
     if territoire_id is not None:
         transaction.on_commit(lambda: invalidate(territoire_id))
+
+
+def reunion_changed(sender, instance, **kwargs) -> None:
+    """A meeting cancelled or moved changes who attended the CoDir over the year."""
+    from django.db import transaction
+
+    from reseaux.cartography import invalidate
+
+    transaction.on_commit(lambda: invalidate(instance.territoire_id))

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from codir.env import env_bool, env_int, env_list, env_str
+from codir.env import env_bool, env_cache, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -88,6 +88,10 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The analyses of the map of the networks are cached and invalidated on change: the cache must be shared by
+# every process that changes or shows them (web workers, task worker, commands), hence a file cache by default.
+CACHES = {"default": env_cache("CACHE_URL", default=f"file://{BASE_DIR / 'var' / 'cache'}")}
 
 AUTH_USER_MODEL = "communes.Agent"
 AUTHENTICATION_BACKENDS = [

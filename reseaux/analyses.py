@@ -56,22 +56,75 @@ def _collectivites_in(graph: nx.Graph, nodes) -> list[str]:
     return sorted(node for node in nodes if graph.nodes[node].get("kind") == "collectivite")
 
 
+@dataclass
+class _Walk:
+    """One walk of each tree of a forest: the collectivités of every tree node in walk order (`sequence`),
+    where each node's subtree starts and ends in it, its parent and children, and its tree's root. A subtree's
+    collectivités are then a slice, and the rest of its tree two slices: linear, whatever the number of cuts."""
+
+    sequence: list[str]
+    start: dict
+    end: dict
+    parent: dict
+    children: dict
+    root_of: dict
+
+    def below(self, node) -> list[str]:
+        return self.sequence[self.start[node] : self.end[node]]
+
+    def above(self, node) -> list[str]:
+        root = self.root_of[node]
+        return self.sequence[self.start[root] : self.start[node]] + self.sequence[self.end[node] : self.end[root]]
+
+
+def _walk(tree: nx.Graph, members: dict) -> _Walk:
+    walk = _Walk([], {}, {}, {}, {}, {})
+    for root in tree.nodes:
+        if root in walk.start:
+            continue
+        walk.start[root], walk.parent[root], walk.root_of[root] = len(walk.sequence), None, root
+        walk.sequence.extend(members.get(root, ()))
+        stack = [(root, iter(tree[root]))]
+        while stack:
+            node, neighbours = stack[-1]
+            for following in neighbours:
+                if following != walk.parent[node]:
+                    walk.start[following], walk.parent[following] = len(walk.sequence), node
+                    walk.root_of[following] = root
+                    walk.children.setdefault(node, []).append(following)
+                    walk.sequence.extend(members.get(following, ()))
+                    stack.append((following, iter(tree[following])))
+                    break
+            else:
+                walk.end[node] = len(walk.sequence)
+                stack.pop()
+    return walk
+
+
 def articulation_points(graph: nx.Graph, kinds: tuple[str, ...] = ("agent", "reseau")) -> list[CutPoint]:
     """Agents (and networks) whose departure would leave collectivités with no link to the others.
 
     For each articulation point, the collectivités on the smaller side(s) of the cut are those that lose
-    their only link; a cut that separates no collectivité (an agent alone) is not reported.
+    their only link; a cut that separates no collectivité (an agent alone) is not reported. Computed on the
+    block-cut tree (biconnected components), in linear time.
     """
+    cuts = set(nx.articulation_points(graph))
+    if not cuts:
+        return []
+    tree, members = nx.Graph(), {}
+    for index, block in enumerate(nx.biconnected_components(graph)):
+        tree.add_node(("b", index))
+        members[("b", index)] = [n for n in block if n not in cuts and graph.nodes[n].get("kind") == "collectivite"]
+        tree.add_edges_from((("b", index), ("v", node)) for node in block if node in cuts)
+    for node in cuts:
+        members[("v", node)] = [node] if graph.nodes[node].get("kind") == "collectivite" else []
+    walk = _walk(tree, members)
     points = []
-    for node in sorted(nx.articulation_points(graph)):
+    for node in sorted(cuts):
         if graph.nodes[node].get("kind") not in kinds:
             continue
-        component = nx.node_connected_component(graph, node) - {node}
-        parts = sorted(
-            (_collectivites_in(graph, part) for part in nx.connected_components(graph.subgraph(component))),
-            key=lambda part: (-len(part), part),
-        )
-        parts = [part for part in parts if part]
+        sides = [walk.below(child) for child in walk.children.get(("v", node), [])] + [walk.above(("v", node))]
+        parts = sorted((sorted(part) for part in sides if part), key=lambda part: (-len(part), part))
         if len(parts) < 2:
             continue
         points.append(
@@ -91,15 +144,34 @@ class Bridge:
 
 
 def bridges(graph: nx.Graph) -> list[Bridge]:
-    """Ties (a membership, an exchange) that are the only link between two groups of collectivités."""
+    """Ties (a membership, an exchange) that are the only link between two groups of collectivités.
+
+    Computed on the bridge tree (the 2-edge-connected components joined by the bridges), in linear time.
+    """
+    found_bridges = [
+        (a, b)
+        for a, b in nx.bridges(graph)
+        # An agent's tie to their own collectivité: the cut points already say who it hangs by.
+        if {graph.nodes[a].get("kind"), graph.nodes[b].get("kind")} != {"agent", "collectivite"}
+    ]
+    if not found_bridges:
+        return []
+    without = nx.Graph(graph)
+    without.remove_edges_from(nx.bridges(graph))
+    component_of, members, tree = {}, {}, nx.Graph()
+    for index, component in enumerate(nx.connected_components(without)):
+        tree.add_node(index)
+        members[index] = [n for n in component if graph.nodes[n].get("kind") == "collectivite"]
+        component_of.update(dict.fromkeys(component, index))
+    tree.add_edges_from((component_of[a], component_of[b]) for a, b in nx.bridges(graph))
+    walk = _walk(tree, members)
     found = []
-    for a, b in nx.bridges(graph):
-        if {graph.nodes[a].get("kind"), graph.nodes[b].get("kind")} == {"agent", "collectivite"}:
-            continue  # an agent's tie to their own collectivité: the cut points already say who it hangs by
-        without = graph.copy()
-        without.remove_edge(a, b)
-        side_a = _collectivites_in(graph, nx.node_connected_component(without, a))
-        side_b = _collectivites_in(graph, nx.node_connected_component(without, b))
+    for a, b in found_bridges:
+        upper, lower = component_of[a], component_of[b]
+        if walk.parent.get(lower) != upper:
+            upper, lower = lower, upper
+        below, above = sorted(walk.below(lower)), sorted(walk.above(lower))
+        side_a, side_b = (above, below) if component_of[a] == upper else (below, above)
         if side_a and side_b:
             a, b, side_a, side_b = (a, b, side_a, side_b) if a < b else (b, a, side_b, side_a)
             found.append(Bridge(a, b, side_a, side_b))

@@ -5,6 +5,7 @@ The cache key carries a per-territory version that the signal receivers of `rese
 change of networks, members, events, exchanges, projects' pilots or memberships: no stale map, no timer.
 """
 
+import time
 from dataclasses import asdict, dataclass
 from datetime import date
 from time import perf_counter
@@ -25,15 +26,17 @@ def _version_key(territoire_id: int) -> str:
 
 
 def graph_version(territoire_id: int) -> int:
-    return cache.get_or_set(_version_key(territoire_id), 1, timeout=None)
+    # A version starts from the clock, so a version lost from the cache (evicted) never comes back to a value
+    # whose analyses could still be there.
+    return cache.get_or_set(_version_key(territoire_id), time.time_ns, timeout=None)
 
 
 def invalidate(territoire_id: int) -> None:
     """Called when the data of the graph change: every cached analysis of the territory is out of date."""
     try:
         cache.incr(_version_key(territoire_id))
-    except ValueError:  # no version yet: nothing cached either
-        cache.set(_version_key(territoire_id), 1, timeout=None)
+    except ValueError:  # no version yet (or evicted): a new one from the clock
+        cache.set(_version_key(territoire_id), time.time_ns(), timeout=None)
 
 
 @dataclass
@@ -122,13 +125,18 @@ def overview(folded: nx.Graph) -> dict:
 
 
 def analysis_of(
-    territoire: Territoire, at: date | None = None, layers: tuple[str, ...] = graph.DEFAULT_LAYERS
+    territoire: Territoire,
+    at: date | None = None,
+    layers: tuple[str, ...] = graph.DEFAULT_LAYERS,
+    version: int | None = None,
 ) -> Analysis:
     """The analysis of the territory on that day (today by default), from the cache when the data have not
-    changed since it was computed."""
+    changed since it was computed. A caller that caches what it draws from it passes the `version` it read,
+    so both are filed under the same state of the data."""
     at = at or timezone.localdate()
     layers = tuple(name for name in graph.known_layers() if name in layers)
-    key = f"reseaux:analysis:{territoire.pk}:{graph_version(territoire.pk)}:{at.isoformat()}:{','.join(layers)}"
+    version = graph_version(territoire.pk) if version is None else version
+    key = f"reseaux:analysis:{territoire.pk}:{version}:{at.isoformat()}:{','.join(layers)}"
     cached = cache.get(key)
     if cached is not None:
         return cached
@@ -139,9 +147,23 @@ def analysis_of(
 
 def evolution_of(territoire: Territoire, before: date, after: date, layers: tuple[str, ...] = graph.DEFAULT_LAYERS):
     """What changed between two dates (not cached: asked for rarely, by the facilitator)."""
-    return analyses.evolution(
-        graph.build_graph(territoire, before, layers), graph.build_graph(territoire, after, layers)
-    )
+    return evolution_named(territoire, before, after, layers)[0]
+
+
+def evolution_named(
+    territoire: Territoire, before: date, after: date, layers: tuple[str, ...] = graph.DEFAULT_LAYERS
+) -> tuple[analyses.Evolution, dict[str, str]]:
+    """The evolution, and the names of every node of either date (an agent who left is only in the first)."""
+    first, second = graph.build_graph(territoire, before, layers), graph.build_graph(territoire, after, layers)
+    labels = {}
+    for snapshot in (first, second):
+        for node, data in snapshot.nodes(data=True):
+            label = data.get("label") or node
+            if data.get("kind") == "agent":
+                home = snapshot.nodes.get(f"c{data.get('collectivite')}", {}).get("label")
+                label = f"{label} ({home})" if home else label
+            labels.setdefault(node, label)
+    return analyses.evolution(first, second), labels
 
 
 # Colours of the map, readable on white (contrast ≥ 3:1 for graphical objects, RGAA 3.2).
@@ -193,7 +215,8 @@ def draw(analysis: Analysis, *, width: int = 900, height: int = 640, by: str = "
             y=round(margin + (data["y"] + 1) / 2 * (height - 2 * margin), 1),
             r=round(6 + 3 * min(data["degree"], 16) ** 0.5, 1),
             colour=colour,
-            shape="circle" if kind == "collectivite" else "square",
+            # Not by colour alone (RGAA 3.1): the EPCI is ringed and named, networks and projects are squares.
+            shape=("epci" if data.get("is_epci") else "circle") if kind == "collectivite" else "square",
             faded=bool(focus) and key not in near,
             flagged=key in fragile,
             degree=data["degree"],

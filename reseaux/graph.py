@@ -75,9 +75,10 @@ def _end_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.max))
 
 
-def _people(territoire: Territoire, at: date) -> tuple[list[tuple[str, dict]], list[Tie]]:
-    """Every collectivité still in the territory, and every agent who was a member on that day, tied to the
-    collectivité they acted for."""
+def _people(territoire: Territoire, at: date) -> tuple[list[tuple[str, dict]], list[Tie], set[str]]:
+    """Every collectivité still in the territory, every agent who was a member on that day, tied to the
+    collectivité they acted for, and the keys of the agents never to bring back from a tie: those who had left
+    the territory by then, and observers (élus are not on the map)."""
     nodes = [
         (collectivite_key(pk), {"kind": "collectivite", "label": name, "is_epci": kind == "epci", "population": pop})
         for pk, name, kind, pop in Collectivite.objects.for_territoire(territoire)
@@ -85,16 +86,21 @@ def _people(territoire: Territoire, at: date) -> tuple[list[tuple[str, dict]], l
         .values_list("pk", "name", "kind", "population")
     ]
     ties = []
-    memberships = (
-        Membership.objects.filter(territoire=territoire, started_at__lte=_end_of(at))
-        .filter(Q(ended_at__isnull=True) | Q(ended_at__gt=_end_of(at)))
-        .exclude(role=Membership.Role.OBSERVATEUR)
-        .values_list("agent_id", "agent__first_name", "agent__last_name", "agent__job_title", "collectivite_id")
-    )
-    for agent_id, first, last, job, collectivite_id in memberships:
+    excluded = set()
+    memberships = Membership.objects.filter(territoire=territoire).values_list(
+        "agent_id", "agent__first_name", "agent__last_name", "agent__job_title", "collectivite_id", "role",
+        "started_at", "ended_at",
+    )  # fmt: skip
+    end = _end_of(at)
+    for agent_id, first, last, job, collectivite_id, role, started, ended in memberships:
+        if role == Membership.Role.OBSERVATEUR or (ended is not None and ended <= end):
+            excluded.add(agent_key(agent_id))
+            continue
+        if started > end:
+            continue  # joined the app later: brought back by a tie dated before, if any
         nodes.append(person(agent_id, first, last, job, collectivite_id))
         ties.append(Tie(agent_key(agent_id), collectivite_key(collectivite_id), "appartenance"))
-    return nodes, ties
+    return nodes, ties, excluded
 
 
 def _reseaux_nodes(territoire: Territoire, at: date) -> Iterable[tuple[str, dict]]:
@@ -133,7 +139,12 @@ def _echanges_ties(territoire: Territoire, at: date) -> Iterable[Tie]:
 
 
 def _projets_nodes(territoire: Territoire, at: date) -> Iterable[tuple[str, dict]]:
-    rows = Projet.objects.for_territoire(territoire).exclude(status=Projet.Status.ABANDONNE).values_list("pk", "title")
+    rows = (
+        Projet.objects.for_territoire(territoire)
+        .filter(created_at__lte=_end_of(at))  # a project is on the map from the day it was created
+        .exclude(status=Projet.Status.ABANDONNE)
+        .values_list("pk", "title")
+    )
     return [(f"p{pk}", {"kind": "projet", "label": title}) for pk, title in rows]
 
 
@@ -169,7 +180,7 @@ def build_graph(territoire: Territoire, at: date | None = None, layers: Iterable
     """
     at = at or timezone.localdate()
     graph = nx.Graph(territoire=territoire.pk, at=at.isoformat())
-    nodes, ties = _people(territoire, at)
+    nodes, ties, excluded = _people(territoire, at)
     graph.add_nodes_from(nodes)
     for name in layers:
         tie_source, node_source = _layers[name]
@@ -179,7 +190,8 @@ def build_graph(territoire: Territoire, at: date | None = None, layers: Iterable
     for tie in ties:
         for key, attributes in tie.people:
             home = collectivite_key(attributes["collectivite"])
-            if key not in graph and home in graph:
+            # For ties dated before the person's membership was recorded in the app; never for who had left.
+            if key not in graph and key not in excluded and home in graph:
                 graph.add_node(key, **attributes)
                 graph.add_edge(key, home, weight=1.0, layers=["appartenance"])
         if tie.a not in graph or tie.b not in graph:

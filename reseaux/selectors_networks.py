@@ -126,21 +126,28 @@ def who_can_help(
         .values_list("collectivite_id", flat=True)
         .first()
     )
+    today = timezone.localdate()
     agents = agents_of(territoire).exclude(pk=asking.pk)
     if own is not None:
-        agents = agents.exclude(memberships__collectivite_id=own, memberships__ended_at__isnull=True)
+        # Both conditions on the same (active) membership: a former colleague now elsewhere is found.
+        colleagues = Membership.objects.active().filter(territoire=territoire, collectivite_id=own)
+        agents = agents.exclude(pk__in=colleagues.values("agent_id"))
     for word in text.split()[:5]:
         agents = agents.filter(
             Q(job_title__icontains=word) | Q(first_name__icontains=word) | Q(last_name__icontains=word)
         )
-    today = timezone.localdate()
     if reseau is not None:
         agents = agents.filter(pk__in=MembreReseau.objects.on(today).filter(reseau=reseau).values("agent_id"))
     if projet_id is not None:
-        pilots = Pilote.objects.filter(projet_id=projet_id).values("collectivite_id")
+        piloting = Pilote.objects.filter(projet_id=projet_id, starts_on__lte=today).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gt=today)
+        )
+        acting = Membership.objects.active().filter(
+            territoire=territoire, collectivite_id__in=piloting.values("collectivite_id")
+        )
         agents = agents.filter(
             Q(pk__in=Referent.objects.filter(projet_id=projet_id, until__isnull=True).values("agent_id"))
-            | Q(memberships__collectivite_id__in=pilots, memberships__territoire=territoire)
+            | Q(pk__in=acting.values("agent_id"))
         )
     return list(
         agents.distinct().prefetch_related(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from communes.models import Membership
+from communes.models import Agent, Collectivite, Membership
 from reseaux.models import Contribution, Echange, Evenement, MembreReseau, Participation, Pilote, Projet, Reseau
 
 
@@ -19,11 +19,23 @@ def membership_saved(sender, instance: Membership, **kwargs) -> None:
     from reseaux.services import sync_pilot_permissions_for_collectivite
 
     transaction.on_commit(lambda: sync_pilot_permissions_for_collectivite(instance.collectivite_id))
+    if instance.ended_at is not None:
+        from django.utils import timezone
+
+        from reseaux.services import membres_end_with_membership
+
+        ended_on = timezone.localtime(instance.ended_at).date()
+        transaction.on_commit(
+            lambda: membres_end_with_membership(
+                territoire_id=instance.territoire_id, agent_id=instance.agent_id, on=ended_on
+            )
+        )
 
 
 # Each source of the graph, and how to find its territory.
 GRAPH_SOURCES = {
     Membership: lambda m: m.territoire_id,
+    Collectivite: lambda c: c.territoire_id,  # its name is on the map
     Reseau: lambda r: r.territoire_id,
     MembreReseau: lambda m: Reseau.objects.filter(pk=m.reseau_id).values_list("territoire_id", flat=True).first(),
     Evenement: lambda e: Reseau.objects.filter(pk=e.reseau_id).values_list("territoire_id", flat=True).first(),
@@ -48,3 +60,12 @@ def graph_source_changed(sender, instance, **kwargs) -> None:
 for model in GRAPH_SOURCES:
     post_save.connect(graph_source_changed, sender=model, dispatch_uid=f"reseaux_graph_{model.__name__}_saved")
     post_delete.connect(graph_source_changed, sender=model, dispatch_uid=f"reseaux_graph_{model.__name__}_deleted")
+
+
+@receiver(post_save, sender=Agent, dispatch_uid="reseaux_graph_agent_saved")
+def agent_saved(sender, instance: Agent, **kwargs) -> None:
+    """An agent's name and job title are on the maps of every territory they belong to."""
+    from reseaux.cartography import invalidate
+
+    territoires = list(instance.memberships.values_list("territoire_id", flat=True).distinct())
+    transaction.on_commit(lambda: [invalidate(territoire_id) for territoire_id in territoires])

@@ -23,6 +23,7 @@ def _acting_for(territoire: Territoire, agent: Agent) -> Collectivite:
     membership = (
         Membership.objects.active()
         .filter(territoire=territoire, agent=agent, agent__is_active=True)
+        .exclude(role=Membership.Role.OBSERVATEUR)  # élus observe; the networks are the agents'
         .select_related("collectivite")
         .first()
     )
@@ -100,6 +101,15 @@ def reseau_create(
     return reseau
 
 
+def _keep_a_referent(membre: MembreReseau) -> None:
+    """An open network keeps at least one référent: the last one names a successor before stepping back."""
+    if membre.role != MembreReseau.Role.REFERENT or membre.reseau.closed_on is not None:
+        return
+    others = membre.reseau.membres.filter(role=MembreReseau.Role.REFERENT, until__isnull=True).exclude(pk=membre.pk)
+    if not others.exists():
+        raise ValidationError(_("Un réseau garde au moins un·e référent·e : nommez d'abord son ou sa successeur."))
+
+
 @transaction.atomic
 def membre_add(
     *, reseau: Reseau, by: Agent, agent: Agent, role: str = MembreReseau.Role.MEMBRE, since: date | None = None
@@ -107,9 +117,10 @@ def membre_add(
     """An agent of the territory joins the network, for the collectivité they act for."""
     if role not in MembreReseau.Role.values:
         raise ValidationError({"role": _("Rôle inconnu : référent·e ou membre.")})
+    # Lock the network first: one active membership per agent even when racing, and none once it is closed.
+    reseau = Reseau.objects.select_for_update().select_related("territoire").get(pk=reseau.pk)
     if reseau.closed_on is not None:
         raise ValidationError(_("Ce réseau est clos."))
-    Reseau.objects.select_for_update().get(pk=reseau.pk)  # one active membership per agent, even when racing
     if reseau.membres.filter(agent=agent, until__isnull=True).exists():
         raise ValidationError({"agent": _("%(agent)s est déjà membre du réseau.") % {"agent": agent}})
     membre = MembreReseau(
@@ -135,9 +146,11 @@ def membre_add(
 @transaction.atomic
 def membre_end(*, membre: MembreReseau, by: Agent, until: date | None = None) -> MembreReseau:
     """An agent leaves the network; the period stays, so the map of an earlier date still shows the tie."""
-    membre = MembreReseau.objects.select_for_update(of=("self",)).select_related("reseau__territoire").get(pk=membre.pk)
+    Reseau.objects.select_for_update().get(pk=membre.reseau_id)  # serialise the changes of one network
+    membre = MembreReseau.objects.select_related("reseau__territoire").get(pk=membre.pk)
     if membre.until is not None:
         raise ValidationError(_("Cette personne a déjà quitté le réseau."))
+    _keep_a_referent(membre)
     membre.until = until or timezone.localdate()
     membre.full_clean()
     membre.save(update_fields=["until"])
@@ -157,14 +170,14 @@ def membre_set_role(*, membre: MembreReseau, by: Agent, role: str) -> MembreRese
     """Make a member référent, or a référent a plain member; the journal keeps the change."""
     if role not in MembreReseau.Role.values:
         raise ValidationError({"role": _("Rôle inconnu : référent·e ou membre.")})
-    membre = MembreReseau.objects.select_for_update(of=("self",)).select_related("reseau__territoire").get(pk=membre.pk)
+    Reseau.objects.select_for_update().get(pk=membre.reseau_id)  # serialise the changes of one network
+    membre = MembreReseau.objects.select_related("reseau__territoire").get(pk=membre.pk)
     if membre.until is not None:
         raise ValidationError(_("Cette personne a quitté le réseau."))
     if membre.reseau.closed_on is not None:
         raise ValidationError(_("Ce réseau est clos."))
-    others = membre.reseau.membres.filter(role=MembreReseau.Role.REFERENT, until__isnull=True).exclude(pk=membre.pk)
-    if membre.role == MembreReseau.Role.REFERENT and role != membre.role and not others.exists():
-        raise ValidationError(_("Un réseau garde au moins un·e référent·e : nommez d'abord son ou sa successeur."))
+    if role != membre.role:
+        _keep_a_referent(membre)
     before, membre.role = membre.role, role
     membre.save(update_fields=["role"])
     sync_referent_permissions(membre.reseau)
@@ -187,6 +200,12 @@ def reseau_close(*, reseau: Reseau, by: Agent, on: date | None = None) -> Reseau
         raise ValidationError(_("Ce réseau est déjà clos."))
     reseau.closed_on = on
     reseau.full_clean()
+    latest = reseau.membres.filter(until__isnull=True).order_by("-since").values_list("since", flat=True).first()
+    if latest is not None and on < latest:
+        raise ValidationError(
+            {"closed_on": _("Un membre a rejoint le réseau le %(jour)s : il se clôt ce jour-là au plus tôt.")
+             % {"jour": latest.strftime("%d/%m/%Y")}}
+        )  # fmt: skip
     reseau.save(update_fields=["closed_on"])
     reseau.membres.filter(until__isnull=True).update(until=on)
     transaction.on_commit(lambda: invalidate(reseau.territoire_id))
@@ -303,3 +322,22 @@ def echange_record(
         data={"kind": kind, "host": str(host), "guest": str(guest), "theme": echange.theme},
     )
     return echange
+
+
+@transaction.atomic
+def membres_end_with_membership(*, territoire_id: int, agent_id: int, on: date) -> int:
+    """Someone who leaves the territory leaves its networks the same day (never before joining one); their
+    periods stay in the history. Returns how many network memberships ended."""
+    open_ = MembreReseau.objects.select_for_update(of=("self",)).filter(
+        reseau__territoire_id=territoire_id, agent_id=agent_id, until__isnull=True
+    )
+    reseaux = set()
+    for membre in open_:
+        membre.until = max(on, membre.since)
+        membre.save(update_fields=["until"])
+        reseaux.add(membre.reseau_id)
+    for reseau in Reseau.objects.filter(pk__in=reseaux):
+        sync_referent_permissions(reseau)
+    if reseaux:
+        transaction.on_commit(lambda: invalidate(territoire_id))
+    return len(reseaux)

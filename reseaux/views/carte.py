@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from communes.exports import csv_response
 from reseaux import cartography, graph
 from reseaux.forms import date_field
-from reseaux.models import Reseau
+from reseaux.models import DAY_BOUNDS, Reseau
 from reseaux.views.base import PortfolioBase
 
 LAYER_LABELS = {
@@ -27,12 +27,18 @@ LAYER_LABELS = {
 
 
 class CarteForm(forms.Form):
-    date = date_field(_("Date de la carte"), required=False)
+    date = date_field(_("Date de la carte"), required=False, validators=DAY_BOUNDS)
     couches = forms.MultipleChoiceField(
         label=_("Liens montrés"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
     )
     reseau = forms.ModelChoiceField(
         label=_("Mettre en avant un réseau"), queryset=Reseau.objects.none(), required=False
+    )
+    depuis = date_field(
+        _("Comparer avec le"),
+        required=False,
+        validators=DAY_BOUNDS,
+        help_text=_("Ce qui a changé entre cette date et celle de la carte."),
     )
     couleur = forms.ChoiceField(
         label=_("Couleurs"),
@@ -74,7 +80,8 @@ class CarteView(PortfolioBase):
     def get(self, request, territoire_slug):
         form = CarteForm(request.GET or None, territoire=self.territoire)
         at, layers, focus, colouring = form.settings()
-        analysis = cartography.analysis_of(self.territoire, at, layers)
+        version = cartography.graph_version(self.territoire.pk)
+        analysis = cartography.analysis_of(self.territoire, at, layers, version=version)
         nodes = analysis.nodes
 
         def name(key: str) -> str:
@@ -95,8 +102,28 @@ class CarteView(PortfolioBase):
         collectivites = sorted(
             (key for key in nodes if nodes[key].get("kind") == "collectivite"), key=lambda k: nodes[k]["label"]
         )
+        since = form.cleaned_data.get("depuis") if form.is_bound and form.is_valid() else None
+        change = None
+        if since is not None and since < at:
+            evolution, labels = cartography.evolution_named(self.territoire, since, at, layers)
+
+            def named(keys) -> list[str]:
+                return sorted((labels.get(key, key) for key in keys), key=str.casefold)
+
+            change = {
+                "since": since,
+                "gained": len(evolution.ties_gained),
+                "lost": len(evolution.ties_lost),
+                "lost_ties": sorted(f"{labels.get(a, a)} — {labels.get(b, b)}" for a, b in evolution.ties_lost)[:50],
+                "agents_left": named(evolution.agents_left),
+                "agents_joined": named(evolution.agents_joined),
+                "weakened": [(labels.get(r, r), before, now) for r, before, now in evolution.networks_weakened],
+                "newly_isolated": named(evolution.newly_isolated),
+                "no_longer_isolated": named(evolution.no_longer_isolated),
+            }
         return self.page(
             "carte.html",
+            change=change,
             form=form,
             at=at,
             layers=layers,
@@ -133,11 +160,12 @@ class CarteView(PortfolioBase):
             fragment_key=":".join(
                 [
                     str(self.territoire.pk),
-                    str(cartography.graph_version(self.territoire.pk)),
+                    str(version),  # the version the analysis was read under, not a newer one
                     at.isoformat(),
                     ",".join(layers),
                     focus,
                     colouring,
+                    since.isoformat() if since else "",
                     get_language() or "",
                 ]
             ),  # fmt: skip

@@ -100,3 +100,57 @@ def test_empty_and_tiny_graphs_give_empty_answers():
     graph = territory({"c1": ["a1"]}, {})
     assert analyses.brokers(graph) == [] and analyses.bridges(graph) == [] and analyses.articulation_points(graph) == []
     assert analyses.density(graph) == 0.0 and analyses.isolated_collectivites(graph) == ["c1"]
+
+
+def brute_force_cut_points(graph: nx.Graph) -> dict[str, list[str]]:
+    """The definition itself: remove each node and look at what its component falls into."""
+    found = {}
+    for node in graph:
+        if graph.nodes[node]["kind"] not in ("agent", "reseau"):
+            continue
+        rest = graph.subgraph(nx.node_connected_component(graph, node) - {node})
+        parts = sorted(
+            (
+                sorted(n for n in part if graph.nodes[n]["kind"] == "collectivite")
+                for part in nx.connected_components(rest)
+            ),
+            key=lambda part: (-len(part), part),
+        )
+        parts = [part for part in parts if part]
+        if len(parts) >= 2:
+            found[node] = sorted(c for part in parts[1:] for c in part)
+    return found
+
+
+def brute_force_bridges(graph: nx.Graph) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
+    found = {}
+    for a, b in graph.edges:
+        if {graph.nodes[a]["kind"], graph.nodes[b]["kind"]} == {"agent", "collectivite"}:
+            continue
+        without = graph.copy()
+        without.remove_edge(a, b)
+        if nx.has_path(without, a, b):
+            continue
+        side_a = sorted(n for n in nx.node_connected_component(without, a) if graph.nodes[n]["kind"] == "collectivite")
+        side_b = sorted(n for n in nx.node_connected_component(without, b) if graph.nodes[n]["kind"] == "collectivite")
+        if side_a and side_b:
+            found[tuple(sorted((a, b)))] = (side_a, side_b) if a < b else (side_b, side_a)
+    return found
+
+
+def test_the_linear_cut_points_and_bridges_agree_with_their_definition_on_random_territories():
+    import random
+
+    for seed in range(25):
+        rng = random.Random(seed)
+        communes = {f"c{i}": [f"a{i}{j}" for j in range(rng.randint(1, 3))] for i in range(1, rng.randint(3, 9))}
+        agents = [agent for members in communes.values() for agent in members]
+        memberships = {
+            f"r{k}": rng.sample(agents, rng.randint(1, min(4, len(agents)))) for k in range(rng.randint(0, 4))
+        }
+        exchanges = [tuple(rng.sample(agents, 2)) for _ in range(rng.randint(0, 2)) if len(agents) > 1]
+        graph = territory(communes, memberships, exchanges)
+        points = {point.node: point.cut_off for point in analyses.articulation_points(graph)}
+        assert points == brute_force_cut_points(graph), seed
+        found = {(bridge.a, bridge.b): (bridge.side_a, bridge.side_b) for bridge in analyses.bridges(graph)}
+        assert found == brute_force_bridges(graph), seed

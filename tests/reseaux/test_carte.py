@@ -132,3 +132,45 @@ def test_who_can_help_finds_colleagues_of_other_collectivites(
     by_network = client.get(url("qui", mortagne), {"reseau": finances.pk}).context["agents"]
     assert {agent.pk for agent in by_network} == {referent.pk, sg_petite_commune.pk}  # not the one asking
     assert "personne trouvée" not in plain(client.get(url("qui", mortagne)))  # nothing asked yet
+
+
+def test_the_map_compares_two_dates(mortagne, finances, referent, sg_petite_commune, client_for):
+    today = timezone.localdate()
+    # The network and its members date from ten days ago; Mallièvre's SG left it yesterday.
+    type(finances).objects.filter(pk=finances.pk).update(created_on=today - timedelta(days=10))
+    finances.membres.update(since=today - timedelta(days=10))
+    membre = finances.membres.get(agent=sg_petite_commune)
+    services.membre_end(membre=membre, by=referent, until=today - timedelta(days=1))
+    response = client_for(referent).get(
+        url("carte", mortagne), {"depuis": (today - timedelta(days=1)).isoformat(), "date": today.isoformat()}
+    )
+    page = plain(response)
+    change = page[page.index("Ce qui a changé") : page.index("Ce que montre la carte")]
+    assert "Réseau finances (3 → 2 membres)" in change
+    assert response.context["change"]["newly_isolated"] == ["Mallièvre"]
+    assert "1 perdu(s)" in change and "Élodie Martineau (Mallièvre) — Réseau finances" in change
+
+
+def test_who_can_help_finds_a_former_colleague_now_elsewhere(mortagne, dgs_epci, dgs_commune, client_for):
+    from communes import services as communes_services
+
+    moved = make_member(mortagne, "Mortagne-sur-Sèvre", "urbanisme@mortagne.test", Membership.Role.REFERENT)
+    communes_services.membership_deactivate(membership=moved.memberships.get(), by=dgs_epci)
+    communes_services.membership_add(
+        territoire=mortagne, agent=moved, collectivite=collectivite(mortagne, "Tiffauges"), role="referent", by=None
+    )
+    type(moved).objects.filter(pk=moved.pk).update(job_title="Instructeur urbanisme")
+    found = client_for(dgs_commune).get(url("qui", mortagne), {"q": "urbanisme"}).context["agents"]
+    assert [agent.pk for agent in found] == [moved.pk]
+
+
+def test_odd_dates_on_the_map_fall_back_to_today_and_the_comparison_has_its_own_cache(
+    mortagne, finances, referent, client_for
+):
+    client = client_for(referent)
+    for params in ({"date": "0001-06-01"}, {"depuis": "0001-06-01"}):
+        assert client.get(url("carte", mortagne), params).status_code == 200
+        assert client.get(url("carte_export", mortagne, fmt="liens.csv"), params).status_code == 200
+    client.get(url("carte", mortagne))  # caches the plain map
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert "Ce qui a changé" in plain(client.get(url("carte", mortagne), {"depuis": yesterday}))

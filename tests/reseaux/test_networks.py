@@ -67,6 +67,8 @@ def test_a_tie_that_ended_is_absent_after_its_end_date(mortagne, finances, refer
 
 
 def test_the_bridge_and_the_isolated_communes_of_a_real_territory(mortagne, finances, referent, dgs_commune):
+    successor = finances.membres.get(agent=dgs_commune)
+    services.membre_set_role(membre=successor, by=referent, role="referent")  # the last référent cannot just leave
     services.membre_end(membre=finances.membres.get(agent=referent), by=referent, until=DAY - timedelta(days=1))
     snapshot = graph.build_graph(mortagne, DAY)
     mortagne_key = graph.collectivite_key(collectivite(mortagne, "Mortagne-sur-Sèvre").pk)
@@ -135,3 +137,56 @@ def test_building_the_graph_takes_the_same_queries_whatever_the_size(mortagne, f
         snapshot = graph.build_graph(mortagne, DAY, layers)
     assert len(large) == len(small) and MembreReseau.objects.filter(reseau=finances).count() > 30
     assert snapshot.degree(f"r{finances.pk}") > 30
+
+
+def test_who_leaves_the_territory_leaves_its_networks_and_its_map(
+    mortagne, dgs_epci, finances, sg_petite_commune, django_capture_on_commit_callbacks
+):
+    from communes import services as communes_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        communes_services.membership_deactivate(membership=sg_petite_commune.memberships.get(), by=dgs_epci)
+    membre = finances.membres.get(agent=sg_petite_commune)
+    assert membre.until is not None
+    assert graph.agent_key(sg_petite_commune.pk) not in graph.build_graph(mortagne)
+    # Earlier maps still show the tie she had then.
+    assert graph.build_graph(mortagne, DAY).has_edge(graph.agent_key(sg_petite_commune.pk), f"r{finances.pk}")
+
+
+def test_observers_do_not_join_networks(mortagne, finances, referent, observateur):
+    with pytest.raises(ValidationError, match="n'est pas membre du territoire"):
+        services.membre_add(reseau=finances, by=referent, agent=observateur)
+
+
+def test_a_network_keeps_a_referent_and_closes_after_its_last_arrival(finances, referent, dgs_commune):
+    with pytest.raises(ValidationError, match="au moins un·e référent·e"):
+        services.membre_end(membre=finances.membres.get(agent=referent), by=referent)
+    with pytest.raises(ValidationError, match="se clôt ce jour-là au plus tôt"):
+        services.reseau_close(reseau=finances, by=referent, on=DAY - timedelta(days=45))
+    closed = services.reseau_close(reseau=finances, by=referent, on=DAY)
+    assert closed.closed_on == DAY and not finances.membres.filter(until__isnull=True).exists()
+
+
+def test_a_cancelled_meeting_leaves_the_codir_layer(
+    mortagne, dgs_epci, dgs_commune, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from reseaux import cartography
+
+    start = timezone.now() + timedelta(days=10)
+    reunion = meetings.reunion_create(
+        territoire=mortagne, by=dgs_epci, title="CoDir", starts_at=start, ends_at=start + timedelta(hours=2)
+    )
+    Presence.objects.create(
+        reunion=reunion, collectivite=collectivite(mortagne, "Tiffauges"), status="present", recorded_by=dgs_epci
+    )
+    after = timezone.localdate() + timedelta(days=11)
+    tiffauges = graph.collectivite_key(collectivite(mortagne, "Tiffauges").pk)
+    layers = ("reseaux", "codir")
+    assert any(
+        e["a"] == tiffauges or e["b"] == tiffauges for e in cartography.analysis_of(mortagne, after, layers).edges
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        meetings.reunion_cancel(reunion=reunion, by=dgs_epci, reason="Report")
+    assert not any(tiffauges in (e["a"], e["b"]) for e in cartography.analysis_of(mortagne, after, layers).edges)
