@@ -21,23 +21,32 @@ class PortfolioBase(TerritoireMixin, View):
         return render(self.request, f"reseaux/{template}", context, status=status)
 
 
-class ProjetFormView(PortfolioBase):
-    """A form about one project: GET shows it on its own page, POST calls the service.
+class ObjectFormView(PortfolioBase):
+    """A form about one object of the territory (a project, a network): GET shows it on its own page, POST
+    calls the service, a service's refusal comes back on the form with status 400.
 
-    Subclasses set `form_class`, `title`, `requirement` (require_pilot or require_follower) and
-    `perform(form, projet)`; `item` resolves a sub-object from the URL when there is one.
+    Subclasses of the concrete bases below set `form_class`, `title`, `requirement` and `perform(form, obj)`;
+    `item` resolves a sub-object from the URL when there is one.
     """
 
+    object_name = ""  # the attribute and template variable holding the object: "projet", "reseau"
+    object_kwarg = ""  # its id in the URL
+    object_url = ""  # the URL name of its page
+    template = ""
     form_class = None
     title = ""
-    requirement = staticmethod(require_pilot)
+    requirement = None
     success_message = gettext_lazy("Enregistré.")
     submit_label = gettext_lazy("Enregistrer")
 
-    def setup_objects(self, projet_id, **kwargs):
-        self.projet = access_projet(self.access, projet_id)
+    def get_object(self, pk):
+        raise NotImplementedError
+
+    def setup_objects(self, kwargs):
+        self.object = self.get_object(kwargs.pop(self.object_kwarg))
+        setattr(self, self.object_name, self.object)
         self.item = self.get_item(**kwargs)
-        self.requirement(self.access, self.projet)
+        self.requirement(self.access, self.object)
 
     def get_item(self, **kwargs):
         return None
@@ -48,16 +57,16 @@ class ProjetFormView(PortfolioBase):
     def initial(self) -> dict:
         return {}
 
-    def get(self, request, territoire_slug, projet_id, **kwargs):
-        self.setup_objects(projet_id, **kwargs)
+    def get(self, request, territoire_slug, **kwargs):
+        self.setup_objects(kwargs)
         return self.render_form(self.form_class(initial=self.initial(), **self.form_kwargs()))
 
-    def post(self, request, territoire_slug, projet_id, **kwargs):
-        self.setup_objects(projet_id, **kwargs)
+    def post(self, request, territoire_slug, **kwargs):
+        self.setup_objects(kwargs)
         form = self.form_class(request.POST, request.FILES, **self.form_kwargs())
         if form.is_valid():
             try:
-                self.perform(form, self.projet)
+                self.perform(form, self.object)
             except ValidationError as error:
                 form_add_service_error(form, error)
             else:
@@ -65,23 +74,37 @@ class ProjetFormView(PortfolioBase):
                 return redirect(self.success_url())
         return self.render_form(form, status=400)
 
+    def object_page(self) -> str:
+        return reverse(self.object_url, args=[self.territoire.slug, self.object.pk])
+
     def success_url(self) -> str:
-        return reverse("reseaux:projet", args=[self.territoire.slug, self.projet.pk])
+        return self.object_page()
 
     def render_form(self, form, status=200):
         return self.page(
-            "projet_subform.html",
+            self.template,
             status=status,
             form=form,
-            projet=self.projet,
+            item=self.item,
             title=self.title,
             submit_label=self.submit_label,
             multipart=any(getattr(field.field.widget, "needs_multipart_form", False) for field in form),
-            cancel_url=reverse("reseaux:projet", args=[self.territoire.slug, self.projet.pk]),
+            cancel_url=self.object_page(),
+            **{self.object_name: self.object},
         )
 
-    def perform(self, form, projet):
+    def perform(self, form, obj):
         raise NotImplementedError
+
+
+class ProjetFormView(ObjectFormView):
+    """A form about one project (its pilots by default; `requirement = require_follower` for référents too)."""
+
+    object_name, object_kwarg, object_url, template = "projet", "projet_id", "reseaux:projet", "projet_subform.html"
+    requirement = staticmethod(require_pilot)
+
+    def get_object(self, pk):
+        return access_projet(self.access, pk)
 
 
 class ItemActionView(PortfolioBase):

@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,72 +34,20 @@ from reseaux.forms_networks import (
     RessourceForm,
 )
 from reseaux.models import MembreReseau, Reseau
-from reseaux.views.base import PortfolioBase
+from reseaux.views.base import ObjectFormView, PortfolioBase
 
 PAGE_SIZE = 50
 
 
-class ReseauFormView(PortfolioBase):
-    """A form about one network: GET shows it on its own page, POST calls the service.
+class ReseauFormView(ObjectFormView):
+    """A form about one network; only those who lead it (its référents, the administrators) get here."""
 
-    Subclasses set `form_class`, `title` and `perform(form, reseau)`; `item` resolves a sub-object
-    (a membership) from the URL when there is one. Only those who lead the network get here.
-    """
-
-    form_class = None
-    title = ""
+    object_name, object_kwarg, object_url = "reseau", "reseau_id", "reseaux_net:reseau"
+    template = "reseau_subform.html"
     requirement = staticmethod(require_lead)
-    success_message = gettext_lazy("Enregistré.")
-    submit_label = gettext_lazy("Enregistrer")
 
-    def setup_objects(self, reseau_id, **kwargs):
-        self.reseau = access_reseau(self.access, reseau_id)
-        self.item = self.get_item(**kwargs)
-        self.requirement(self.access, self.reseau)
-
-    def get_item(self, **kwargs):
-        return None
-
-    def form_kwargs(self) -> dict:
-        return {}
-
-    def initial(self) -> dict:
-        return {}
-
-    def get(self, request, territoire_slug, reseau_id, **kwargs):
-        self.setup_objects(reseau_id, **kwargs)
-        return self.render_form(self.form_class(initial=self.initial(), **self.form_kwargs()))
-
-    def post(self, request, territoire_slug, reseau_id, **kwargs):
-        self.setup_objects(reseau_id, **kwargs)
-        form = self.form_class(request.POST, **self.form_kwargs())
-        if form.is_valid():
-            try:
-                self.perform(form, self.reseau)
-            except ValidationError as error:
-                form_add_service_error(form, error)
-            else:
-                messages.success(request, self.success_message)
-                return redirect(self.success_url())
-        return self.render_form(form, status=400)
-
-    def success_url(self) -> str:
-        return reverse("reseaux_net:reseau", args=[self.territoire.slug, self.reseau.pk])
-
-    def render_form(self, form, status=200):
-        return self.page(
-            "reseau_subform.html",
-            status=status,
-            form=form,
-            reseau=self.reseau,
-            item=self.item,
-            title=self.title,
-            submit_label=self.submit_label,
-            cancel_url=reverse("reseaux_net:reseau", args=[self.territoire.slug, self.reseau.pk]),
-        )
-
-    def perform(self, form, reseau):
-        raise NotImplementedError
+    def get_object(self, pk):
+        return access_reseau(self.access, pk)
 
 
 def _membre(reseau: Reseau, item_id: int) -> MembreReseau:

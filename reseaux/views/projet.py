@@ -115,12 +115,12 @@ class PilotageView(ProjetFormView):
     title = gettext_lazy("Changer le pilotage")
 
     def get(self, request, territoire_slug, projet_id):
-        self.setup_objects(projet_id)
+        self.setup_objects({"projet_id": projet_id})
         form = PilotageChangeForm(initial={"pilotage": self.projet.pilotage, "from_day": timezone.localdate()})
         return self._render(form, PiloteFormSet(prefix="pilotes", form_kwargs={"territoire": self.territoire}))
 
     def post(self, request, territoire_slug, projet_id):
-        self.setup_objects(projet_id)
+        self.setup_objects({"projet_id": projet_id})
         form = PilotageChangeForm(request.POST)
         pilotes = PiloteFormSet(request.POST, prefix="pilotes", form_kwargs={"territoire": self.territoire})
         if form.is_valid() and pilotes.is_valid():
