@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from communes.models import Agent, Collectivite, JournalEntry, Membership, Seat, Territoire
+from communes.signals import territoires_imported
 
 EXTRACT_PATH = Path(__file__).resolve().parent / "data" / "epci-communes.tsv.gz"
 BATCH_SIZE = 100
@@ -207,12 +208,21 @@ def _import_batch(records: list[EpciRecord], report: ImportReport, by: Agent | N
         ["kind", "name", "code_insee", "population", "departement", "left_at"],
         batch_size=500,
     )
+    ended = []
+    now = timezone.now()
     if left_ids:
         # A commune that left no longer has a voice here: its members' seats and memberships
         # end with it (rows kept, dated), and the journal line names it.
-        now = timezone.now()
+        leaving = Membership.objects.active().filter(collectivite_id__in=left_ids)
+        ended = list(leaving.values_list("territoire_id", "agent_id"))
         Seat.objects.active().filter(collectivite_id__in=left_ids).update(ended_at=now)
-        Membership.objects.active().filter(collectivite_id__in=left_ids).update(ended_at=now)
+        leaving.update(ended_at=now)
+    if changes_by_territoire:
+        # Bulk updates send no save signal: tell the rooms above (networks, the map) once, after commit.
+        changed = set(changes_by_territoire)
+        transaction.on_commit(
+            lambda: territoires_imported.send(sender=Collectivite, territoire_ids=changed, ended=ended, at=now)
+        )
     report.collectivites_created += len(new_collectivites)
     report.collectivites_left += sum(c["left"] for c in changes_by_territoire.values())
     report.collectivites_updated += sum(c["updated"] for c in changes_by_territoire.values())

@@ -11,6 +11,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from communes.models import Agent, Collectivite, Membership
+from communes.signals import territoires_imported
 from reseaux.models import Contribution, Echange, Evenement, MembreReseau, Participation, Pilote, Projet, Reseau
 
 
@@ -69,3 +70,18 @@ def agent_saved(sender, instance: Agent, **kwargs) -> None:
 
     territoires = list(instance.memberships.values_list("territoire_id", flat=True).distinct())
     transaction.on_commit(lambda: [invalidate(territoire_id) for territoire_id in territoires])
+
+
+@receiver(territoires_imported, dispatch_uid="reseaux_follow_imports")
+def territoires_imported_received(sender, territoire_ids, ended, at, **kwargs) -> None:
+    """An import changed collectivités in bulk: members of communes that left leave their networks, and the
+    maps of the territories it touched are out of date."""
+    from django.utils import timezone
+
+    from reseaux.cartography import invalidate
+    from reseaux.services import membres_end_with_membership
+
+    for territoire_id, agent_id in ended:
+        membres_end_with_membership(territoire_id=territoire_id, agent_id=agent_id, on=timezone.localtime(at).date())
+    for territoire_id in territoire_ids:
+        invalidate(territoire_id)

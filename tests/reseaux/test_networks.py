@@ -190,3 +190,25 @@ def test_a_cancelled_meeting_leaves_the_codir_layer(
     with django_capture_on_commit_callbacks(execute=True):
         meetings.reunion_cancel(reunion=reunion, by=dgs_epci, reason="Report")
     assert not any(tiffauges in (e["a"], e["b"]) for e in cartography.analysis_of(mortagne, after, layers).edges)
+
+
+def test_a_commune_that_leaves_the_epci_takes_its_members_out_of_the_networks_and_off_the_map(
+    mortagne, finances, sg_petite_commune, django_capture_on_commit_callbacks
+):
+    from communes.importer import find_epci, territoires_import
+    from reseaux import cartography
+    from tests.conftest import _records
+
+    before = cartography.analysis_of(mortagne)
+    assert graph.agent_key(sg_petite_commune.pk) in before.nodes
+    record = find_epci(_records(), mortagne.siren)[0]
+    without_mallievre = record.__class__(
+        siren=record.siren, nature=record.nature, name=record.name, population=record.population,
+        communes=tuple(c for c in record.communes if c.name != "Mallièvre"),
+    )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        territoires_import([without_mallievre])
+    assert finances.membres.get(agent=sg_petite_commune).until is not None
+    after = cartography.analysis_of(mortagne)  # not the cached one: the import invalidated it
+    assert graph.agent_key(sg_petite_commune.pk) not in after.nodes
+    assert graph.collectivite_key(collectivite(mortagne, "Mallièvre").pk) not in after.nodes
