@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from communes.api import TerritoireAPIMixin
 from reseaux import cartography, services
 from reseaux.access import access_reseau, can_record_echange, require_lead
-from reseaux.api.base import PortfolioAPIMixin
+from reseaux.api.base import PartViewSet, PortfolioAPIMixin
 from reseaux.api.networks_serializers import (
     AnalysisQuerySerializer,
     AnalysisSerializer,
@@ -98,23 +98,10 @@ class ReseauViewSet(PortfolioAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnl
         return self.reseau_response(reseau.pk)
 
 
-class ReseauPartViewSet(PortfolioAPIMixin, viewsets.ReadOnlyModelViewSet):
+class ReseauPartViewSet(PartViewSet):
     """What belongs to one network, scoped through it; the list takes `?reseau=<id>`."""
 
-    # What a write on one object reads (the services journal under the network's territory).
-    object_related = ("reseau__territoire",)
-
-    def get_part_queryset(self):
-        raise NotImplementedError
-
-    def get_territoire_queryset(self):
-        queryset = self.get_part_queryset()
-        if self.action != "list":
-            return queryset.select_related(*self.object_related)
-        query = ReseauQuerySerializer(data=self.request.query_params, context=self.get_serializer_context())
-        query.is_valid(raise_exception=True)
-        reseau = query.validated_data.get("reseau")
-        return queryset.filter(reseau=reseau) if reseau is not None else queryset
+    parent, query_serializer = "reseau", ReseauQuerySerializer
 
     def validated_for_lead(self, serializer_class) -> dict:
         """Observers and facilitators are refused before validating; then only the network's leads write."""

@@ -4,13 +4,13 @@ reviews, and the links between projects."""
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from reseaux import services
 from reseaux.access import can_pilot, require_follower, require_pilot
-from reseaux.api.base import PortfolioAPIMixin
+from reseaux.api.base import PartViewSet
 from reseaux.api.serializers import (
     ContributionSerializer,
     ContributionWriteSerializer,
@@ -35,29 +35,10 @@ from reseaux.api.serializers import (
 from reseaux.models import Contribution, Indicateur, Jalon, Lien, Phase, Pilote, Projet, Referent, Revue
 
 
-class ProjetPartViewSet(PortfolioAPIMixin, viewsets.ReadOnlyModelViewSet):
+class ProjetPartViewSet(PartViewSet):
     """What belongs to one project, scoped through it; the list takes `?projet=<id>`."""
 
-    # What a write on one object reads (the services journal under the project's territory).
-    object_related = ("projet__territoire",)
-
-    def get_part_queryset(self):
-        raise NotImplementedError
-
-    def get_territoire_queryset(self):
-        queryset = self.get_part_queryset()
-        if self.action != "list":
-            return queryset.select_related(*self.object_related)
-        projet = self.projet_filter()
-        return self.filter_projet(queryset, projet) if projet is not None else queryset
-
-    def projet_filter(self) -> Projet | None:
-        query = ProjetQuerySerializer(data=self.request.query_params, context=self.get_serializer_context())
-        query.is_valid(raise_exception=True)
-        return query.validated_data.get("projet")
-
-    def filter_projet(self, queryset, projet: Projet):
-        return queryset.filter(projet=projet)
+    parent, query_serializer = "projet", ProjetQuerySerializer
 
 
 PROJET_FILTER = extend_schema(parameters=[ProjetQuerySerializer])
@@ -335,7 +316,7 @@ class LienViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, ProjetPartV
 
     object_related = ("source__territoire", "target")
 
-    def filter_projet(self, queryset, projet):
+    def filter_parent(self, queryset, projet):
         return queryset.filter(Q(source=projet) | Q(target=projet))
 
     def require_either_pilot(self, source: Projet, target: Projet) -> None:
