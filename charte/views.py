@@ -313,10 +313,17 @@ class AmendementCreateView(CharteBase):
         kind = self.request.GET.get("nature") or self.request.POST.get("kind") or Amendement.Kind.SECTION
         return kind if kind in Amendement.Kind.values else Amendement.Kind.SECTION
 
+    def _without_version(self):
+        # One amends the charter in force: before its first adoption, the draft is written directly.
+        messages.error(self.request, _("Aucune version de la charte n'est encore en vigueur : écrivez le brouillon."))
+        return self.to("charte")
+
     def get(self, request, territoire_slug):
         require_writer(self.access)
         charte = access_charte(self.access)
         version = selectors.version_in_force(charte)
+        if version is None:
+            return self._without_version()
         kind = self._kind()
         sections = list(version.sections.all()) if version else []
         chosen = next((s for s in sections if s.key == request.GET.get("section")), sections[0] if sections else None)
@@ -330,9 +337,11 @@ class AmendementCreateView(CharteBase):
         require_writer(self.access)
         charte = access_charte(self.access)
         version = selectors.version_in_force(charte)
+        if version is None:
+            return self._without_version()
         kind = self._kind()
         form = AmendementForm(request.POST, version=version, kind=kind)
-        if version is not None and form.is_valid():
+        if form.is_valid():
             try:
                 amendement = services.amendement_propose(charte=charte, by=request.user, **form.cleaned_data)
             except ValidationError as error:

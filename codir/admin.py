@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from codir.models import AgendaVersion, Envoi, Instance, PointOdj, Reunion
+from codir.models import AgendaVersion, Campagne, Envoi, Instance, Partage, PointOdj, Reunion, RevueAnnuelle
 
 
 @admin.register(Instance)
@@ -44,3 +44,41 @@ class EnvoiAdmin(admin.ModelAdmin):
 
 
 admin.site.register(AgendaVersion)
+
+
+# The anonymous answers (Reponse) are deliberately not in the admin: one row is one person's answers,
+# and nobody, not even the platform's administrators, reads them one by one.
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Reviews change only through their services (stages, anonymity, journal)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RevueAnnuelle)
+class RevueAnnuelleAdmin(ReadOnlyAdmin):
+    list_display = ["territoire", "year", "stage", "facilitator", "closed_at"]
+    list_filter = ["stage", "year"]
+    list_select_related = ["territoire", "facilitator"]
+    exclude = ["questionnaire", "indicators", "results", "network_svg"]
+
+
+@admin.register(Campagne)
+class CampagneAdmin(ReadOnlyAdmin):
+    list_display = ["title", "year", "facilitator"]
+    list_select_related = ["facilitator"]
+    exclude = ["questionnaire"]
+
+
+@admin.register(Partage)
+class PartageAdmin(ReadOnlyAdmin):
+    list_display = ["territoire", "families", "updated_at"]
+    list_select_related = ["territoire"]

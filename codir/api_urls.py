@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from charte import api as charte_api
 from codir import api as codir_api
+from codir.revue import api as revue_api
 from communes import api as communes_api
 from decisions import api as decisions_api
 from reseaux import api as reseaux_api
@@ -18,6 +19,7 @@ router.register(f"{TERRITOIRE}/collectivites", communes_api.CollectiviteViewSet,
 router.register(f"{TERRITOIRE}/membres", communes_api.MembershipViewSet, basename="membre")
 router.register(f"{TERRITOIRE}/sieges", communes_api.SeatViewSet, basename="siege")
 router.register(f"{TERRITOIRE}/invitations", communes_api.InvitationViewSet, basename="invitation")
+router.register(f"{TERRITOIRE}/facilitateurs", communes_api.FacilitateurViewSet, basename="facilitateur")
 router.register(f"{TERRITOIRE}/journal", communes_api.JournalViewSet, basename="journal")
 router.register(f"{TERRITOIRE}/propositions", decisions_api.PropositionViewSet, basename="proposition")
 router.register(f"{TERRITOIRE}/actions", decisions_api.ActionViewSet, basename="action")
@@ -41,6 +43,8 @@ router.register(f"{TERRITOIRE}/reseaux-membres", reseaux_api.MembreReseauViewSet
 router.register(f"{TERRITOIRE}/reseaux-evenements", reseaux_api.EvenementViewSet, basename="reseau-evenement")
 router.register(f"{TERRITOIRE}/reseaux-ressources", reseaux_api.RessourceViewSet, basename="reseau-ressource")
 router.register(f"{TERRITOIRE}/echanges", reseaux_api.EchangeViewSet, basename="echange")
+router.register(f"{TERRITOIRE}/revues-annuelles", revue_api.RevueAnnuelleViewSet, basename="revue-annuelle")
+router.register("facilitation/campagnes", revue_api.CampagneViewSet, basename="campagne")
 
 app_name = "api"
 urlpatterns = [
@@ -55,5 +59,7 @@ urlpatterns = [
         reseaux_api.ReseauEvolutionView.as_view(),
         name="reseau-evolution",
     ),
+    path("t/<slug:territoire_slug>/partage-revue/", revue_api.PartageRevueView.as_view(), name="partage-revue"),
+    path("facilitation/comparaison/", revue_api.ComparaisonView.as_view(), name="comparaison"),
     *router.urls,
 ]

@@ -37,6 +37,8 @@ urlpatterns = [
     path("t/<slug:territoire_slug>/reunions/", include("codir.meetings_urls")),
     path("t/<slug:territoire_slug>/projets/", include("reseaux.urls")),
     path("t/<slug:territoire_slug>/reseaux/", include("reseaux.networks_urls")),
+    path("t/<slug:territoire_slug>/revue-annuelle/", include("codir.revue.urls")),
+    path("facilitation/", include("codir.revue.facilitation_urls")),
     path("api/v1/", include("codir.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),

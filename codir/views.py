@@ -469,6 +469,8 @@ class HomeView(MesTerritoiresView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["next_reunions"] = selectors.my_next_reunions(self.request.user)
+        # The list holds the territories one facilitates without a membership: no query more.
+        context["facilitates"] = any(t.my_membership is None for t in context["territoires"])
         return context
 
 

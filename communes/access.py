@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 from guardian.shortcuts import get_user_perms
 
 from communes.models import Agent, Collectivite, Invitation, Membership, Seat, Territoire
+from communes.selectors import facilitators_of_territoire
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,16 @@ def territoire_access(agent: Agent, slug: str) -> TerritoireAccess:
     """
     if not agent.is_authenticated or not agent.is_active:
         raise Http404
-    territoire = Territoire.objects.filter(slug=slug).first()
+    # Members, the common case, come with their territory in one query; others look it up by its slug.
+    membership = (
+        Membership.objects.active()
+        .select_related("collectivite", "territoire")
+        .filter(agent=agent, territoire__slug=slug)
+        .first()
+    )
+    territoire = membership.territoire if membership else Territoire.objects.filter(slug=slug).first()
     if territoire is None:
         raise Http404
-    membership = (
-        Membership.objects.active().select_related("collectivite").filter(agent=agent, territoire=territoire).first()
-    )
     perms = set(get_user_perms(agent, territoire))
     is_facilitator = "facilitate_territoire" in perms
     if membership is None and not is_facilitator:
@@ -78,6 +83,12 @@ def territoire_access(agent: Agent, slug: str) -> TerritoireAccess:
 def require_admin(access: TerritoireAccess) -> None:
     """Administering (invitations, seats, members, journal) is for the territory's admins."""
     if not access.is_admin:
+        raise PermissionDenied
+
+
+def require_member(access: TerritoireAccess) -> None:
+    """Some lists (e.g. the facilitators' addresses) are for the territory's members, not its facilitators."""
+    if not access.is_member:
         raise PermissionDenied
 
 
@@ -108,6 +119,12 @@ def access_seat(access: TerritoireAccess, seat_id: int, *, write: bool = False) 
 def access_invitation(access: TerritoireAccess, invitation_id: int) -> Invitation:
     require_admin(access)
     return get_object_or_404(Invitation.objects.for_territoire(access.territoire), pk=invitation_id)
+
+
+def access_facilitator(access: TerritoireAccess, agent_id: int) -> Agent:
+    """A facilitator of the territory, for its administrators; 404 for anyone else's id."""
+    require_admin(access)
+    return get_object_or_404(facilitators_of_territoire(access.territoire), pk=agent_id)
 
 
 class TerritoireMixin(LoginRequiredMixin):

@@ -95,6 +95,7 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = [
         "email",
         "territoire",
+        "kind",
         "collectivite",
         "role",
         "created_at",
@@ -102,6 +103,7 @@ class InvitationAdmin(admin.ModelAdmin):
         "accepted_at",
         "revoked_at",
     ]
+    list_filter = ["kind"]
     search_fields = ["email", "territoire__name"]
     list_select_related = ["territoire", "collectivite"]
     raw_id_fields = ["territoire", "collectivite", "invited_by", "accepted_by"]

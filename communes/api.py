@@ -1,6 +1,7 @@
 """REST API of the communes app, and the base every territory-scoped API view builds on."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -12,10 +13,12 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from communes import selectors, services
 from communes.access import (
+    access_facilitator,
     access_invitation,
     access_membership,
     access_seat,
     require_admin,
+    require_member,
     territoire_access,
 )
 from communes.models import Agent, Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
@@ -160,7 +163,8 @@ class SeatAssignSerializer(TerritoireScopedFieldsMixin, serializers.Serializer):
 
 
 class InvitationSerializer(TerritoireScopedFieldsMixin, serializers.ModelSerializer):
-    collectivite = serializers.PrimaryKeyRelatedField(queryset=Collectivite.objects.none())
+    # Null for a facilitator invitation; a member invitation requires it (`validate_collectivite`).
+    collectivite = serializers.PrimaryKeyRelatedField(queryset=Collectivite.objects.none(), allow_null=True)
     status = serializers.CharField(read_only=True)
     invited_by = AgentBriefSerializer(read_only=True)
 
@@ -168,6 +172,7 @@ class InvitationSerializer(TerritoireScopedFieldsMixin, serializers.ModelSeriali
         model = Invitation
         fields = [
             "id",
+            "kind",
             "email",
             "collectivite",
             "role",
@@ -177,7 +182,25 @@ class InvitationSerializer(TerritoireScopedFieldsMixin, serializers.ModelSeriali
             "expires_at",
             "invited_by",
         ]
-        read_only_fields = ["created_at", "expires_at"]
+        # Facilitators are invited through facilitateurs/inviter/: this endpoint creates member invitations.
+        read_only_fields = ["kind", "created_at", "expires_at"]
+
+    def validate_collectivite(self, value):
+        if value is None:
+            raise ValidationError(_("Choisissez la collectivité que la personne représentera."))
+        return value
+
+
+class FacilitateurSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Agent
+        fields = ["id", "full_name", "email"]
+
+
+class FacilitateurInviteSerializer(serializers.Serializer):
+    email = serializers.EmailField()
 
 
 class JournalEntrySerializer(serializers.ModelSerializer):
@@ -275,6 +298,38 @@ class InvitationViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.Re
     def annuler(self, request, territoire_slug, pk):
         invitation = services.invitation_revoke(invitation=access_invitation(self.access, pk), by=request.user)
         return Response(self.get_serializer(invitation).data)
+
+
+class FacilitateurViewSet(TerritoireAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Facilitators accompanying the territory (read by its members); its administrators invite and revoke them."""
+
+    serializer_class = FacilitateurSerializer
+
+    def get_territoire_queryset(self):
+        return selectors.facilitators_of_territoire(self.territoire)
+
+    def list(self, request, *args, **kwargs):
+        require_member(self.access)
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=FacilitateurInviteSerializer, responses={201: InvitationSerializer})
+    @action(detail=False, methods=["post"])
+    def inviter(self, request, territoire_slug):
+        require_admin(self.access)
+        serializer = FacilitateurInviteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = services.facilitator_invite(
+            territoire=self.territoire, email=serializer.validated_data["email"], by=request.user
+        )
+        data = InvitationSerializer(invitation, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def retirer(self, request, territoire_slug, pk):
+        agent = access_facilitator(self.access, pk)
+        services.facilitator_revoke(territoire=self.territoire, agent=agent, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class JournalViewSet(TerritoireAPIMixin, viewsets.ReadOnlyModelViewSet):

@@ -31,6 +31,16 @@ class InvitationForm(forms.Form):
         self.fields["collectivite"].queryset = Collectivite.objects.for_territoire(territoire).active()
 
 
+class FacilitatorInvitationForm(forms.Form):
+    # A prefix keeps this form's ids apart from other forms of the members page.
+    prefix = "facilitateur"
+
+    email = forms.EmailField(
+        label=_("Adresse électronique"),
+        help_text=_("La personne recevra un lien personnel, valable 7 jours, pour accompagner le territoire."),
+    )
+
+
 class SeatAssignForm(forms.Form):
     kind = forms.ChoiceField(label=_("Siège"), choices=Seat.Kind.choices)
     membership = forms.ModelChoiceField(label=_("Membre"), queryset=Membership.objects.none())

@@ -321,20 +321,32 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class Invitation(models.Model):
-    """A one-time link inviting someone to join a territory for a collectivité with a role.
+    """A one-time link inviting someone to a territory.
 
+    A member invitation joins the CoDir for a collectivité with a role; a facilitator invitation
+    grants read access to the territory (`communes.facilitate_territoire`) and has neither.
     The link's token is signed with SECRET_KEY over the invitation's id and a random nonce:
     neither the database nor the task queue holds a usable token.
     """
 
+    class Kind(models.TextChoices):
+        MEMBRE = "membre", _("Membre du CoDir")
+        FACILITATEUR = "facilitateur", _("Facilitateur·rice")
+
     territoire = models.ForeignKey(
         Territoire, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("territoire")
     )
+    kind = models.CharField(_("type"), max_length=12, choices=Kind.choices, default=Kind.MEMBRE)
     collectivite = models.ForeignKey(
-        Collectivite, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("collectivité")
+        Collectivite,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("collectivité"),
     )
     email = models.EmailField(_("adresse électronique"))
-    role = models.CharField(_("rôle"), max_length=12, choices=Membership.Role.choices)
+    role = models.CharField(_("rôle"), max_length=12, choices=Membership.Role.choices, blank=True)
     seat_kind = models.CharField(_("siège"), max_length=9, choices=Seat.Kind.choices, blank=True)
     nonce = models.CharField(max_length=43, default=_new_nonce, editable=False)
     invited_by = models.ForeignKey(
@@ -359,9 +371,25 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
+        constraints = [
+            # A member joins for a collectivité with a role; a facilitator represents no collectivité.
+            models.CheckConstraint(
+                condition=Q(kind="membre", collectivite__isnull=False) & ~Q(role="")
+                | Q(kind="facilitateur", collectivite__isnull=True, role="", seat_kind=""),
+                name="invitation_fields_match_kind",
+                violation_error_message=_(
+                    "Une invitation de membre précise la collectivité et le rôle ; "
+                    "une invitation de facilitateur·rice n'en a pas."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.email} → {self.territoire}"
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.kind == self.Kind.FACILITATEUR
 
     @property
     def status(self) -> str:

@@ -1,6 +1,7 @@
 """Read queries of the communes app, scoped to a territory and prefetched for their pages."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from guardian.shortcuts import get_users_with_perms
 
 from communes.models import Agent, Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
 
@@ -51,7 +52,15 @@ def members_of_territoire(territoire: Territoire, *, include_ended: bool = False
 
 
 def pending_invitations(territoire: Territoire) -> QuerySet[Invitation]:
+    """Pending invitations of the territory, of both kinds (members and facilitators)."""
     return Invitation.objects.for_territoire(territoire).pending().select_related("collectivite", "invited_by")
+
+
+def facilitators_of_territoire(territoire: Territoire) -> QuerySet[Agent]:
+    """Agents who hold the facilitator permission on the territory themselves (not through a group)."""
+    return get_users_with_perms(
+        territoire, only_with_perms_in=["facilitate_territoire"], with_superusers=False, with_group_users=False
+    ).order_by("last_name", "first_name", "email")
 
 
 def invitations_of_territoire(territoire: Territoire) -> QuerySet[Invitation]:

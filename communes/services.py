@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
+from guardian.shortcuts import assign_perm, get_user_perms, get_users_with_perms, remove_perm
 
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Invitation, Membership, Seat, Territoire
@@ -277,7 +277,6 @@ def invitation_create(
     A pending invitation to the same address for the same territory is replaced, so only
     the latest link works.
     """
-    from communes.tasks import send_invitation
 
     # One invitation at a time per territory, so "only the latest link works" holds under races.
     Territoire.objects.select_for_update().filter(pk=territoire.pk).first()
@@ -291,37 +290,78 @@ def invitation_create(
         raise ValidationError({"seat_kind": _("Un·e observateur·rice ne peut pas porter la voix d'une collectivité.")})
     if Membership.objects.active().filter(territoire=territoire, agent__email__iexact=email).exists():
         raise ValidationError({"email": _("Cette personne est déjà membre du territoire.")})
+    return _invitation_send(
+        Invitation(
+            territoire=territoire,
+            kind=Invitation.Kind.MEMBRE,
+            collectivite=collectivite,
+            email=email,
+            role=role,
+            seat_kind=seat_kind,
+            invited_by=by,
+        ),
+        action="communes.membership.invited",
+        data={"collectivite": collectivite.name, "role": role, "seat_kind": seat_kind},
+    )
+
+
+def _invitation_send(invitation: Invitation, *, action: str, data: dict) -> Invitation:
+    """Replace the pending invitations to the same address for the territory (only the latest link works),
+    save this one with its validity, journal it and mail it after commit. The caller holds the territory's
+    row lock."""
+    from communes.tasks import send_invitation
+
     now = timezone.now()
-    replaced = Invitation.objects.for_territoire(territoire).pending().filter(email__iexact=email)
+    replaced = Invitation.objects.for_territoire(invitation.territoire).pending().filter(email__iexact=invitation.email)
     replaced_ids = list(replaced.values_list("pk", flat=True))
     replaced.update(revoked_at=now)
-    invitation = Invitation(
-        territoire=territoire,
-        collectivite=collectivite,
-        email=email,
-        role=role,
-        seat_kind=seat_kind,
-        invited_by=by,
-        created_at=now,
-        expires_at=now + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
-    )
+    invitation.created_at = now
+    invitation.expires_at = now + timedelta(days=settings.INVITATION_VALIDITY_DAYS)
     invitation.full_clean()
     invitation.save()
     journal_record(
-        action="communes.membership.invited",
-        actor=by,
-        territoire=territoire,
+        action=action,
+        actor=invitation.invited_by,
+        territoire=invitation.territoire,
         target=invitation,
-        data={
-            "email": email,
-            "collectivite": collectivite.name,
-            "role": role,
-            "seat_kind": seat_kind,
-            "replaces": replaced_ids,
-        },
+        data={"email": invitation.email, **data, "replaces": replaced_ids},
     )
     transaction.on_commit(lambda: send_invitation.enqueue(invitation.pk))
     return invitation
+
+
+def _is_facilitator(territoire: Territoire, agent: Agent) -> bool:
+    # Only the agent's own permission counts, as in `territoire_access`: not a group's, not a superuser's.
+    return "facilitate_territoire" in get_user_perms(agent, territoire)
+
+
+@transaction.atomic
+def facilitator_invite(*, territoire: Territoire, email: str, by: Agent) -> Invitation:
+    """Invite a neutral third party to accompany the territory; the mail leaves after commit.
+
+    Accepting grants read access (`facilitator_grant`), no membership. Refused for someone who
+    already facilitates the territory or is one of its members. A pending invitation to the same
+    address for the same territory is replaced, so only the latest link works. The caller checks
+    that `by` administers the territory.
+    """
+
+    # One invitation at a time per territory, so "only the latest link works" holds under races.
+    Territoire.objects.select_for_update().filter(pk=territoire.pk).first()
+    email = Agent.objects.normalize_email(email).strip().lower()
+    existing = Agent.objects.filter(email__iexact=email).first()
+    if existing is not None and _is_facilitator(territoire, existing):
+        raise ValidationError(
+            {"email": _("Cette personne accompagne déjà ce territoire en tant que facilitateur·rice.")}
+        )
+    if Membership.objects.active().filter(territoire=territoire, agent__email__iexact=email).exists():
+        raise ValidationError(
+            {"email": _("Cette personne est membre du territoire : un·e facilitateur·rice est un tiers neutre.")}
+        )
+    return _invitation_send(
+        Invitation(territoire=territoire, kind=Invitation.Kind.FACILITATEUR, email=email, invited_by=by),
+        action="communes.facilitator.invited",
+        data={},
+    )
 
 
 @transaction.atomic
@@ -344,12 +384,13 @@ def invitation_accept(
     first_name: str = "",
     last_name: str = "",
     password: str | None = None,
-) -> Membership:
+) -> Membership | None:
     """Accept an invitation: create the account if needed, then the membership and the seat.
 
     An invitation works once, for the address it was sent to, within its validity. Someone
     who already has an account accepts while logged in as that account (`agent`); a newcomer
-    chooses their password here.
+    chooses their password here. A facilitator invitation grants the facilitator permission
+    instead of a membership, and then returns None.
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status == "expiree":
@@ -376,15 +417,27 @@ def invitation_accept(
             password=password,
             collectivite=invitation.collectivite,
         )
-    membership = membership_add(
-        territoire=invitation.territoire,
-        agent=agent,
-        collectivite=invitation.collectivite,
-        role=invitation.role,
-        by=agent,
-    )
-    if invitation.seat_kind:
-        seat_assign(collectivite=invitation.collectivite, kind=invitation.seat_kind, membership=membership, by=agent)
+    if invitation.is_facilitator:
+        # Checked again here: the person may have joined the territory since they were invited.
+        if Membership.objects.active().filter(territoire=invitation.territoire, agent=agent).exists():
+            raise ValidationError(
+                _("Vous êtes membre de ce territoire : vous ne pouvez pas l'accompagner en tant que facilitateur·rice.")
+            )
+        # The journal names the administrator who decided the access; the acceptance line names the agent.
+        facilitator_grant(territoire=invitation.territoire, agent=agent, by=invitation.invited_by)
+        membership = None
+    else:
+        membership = membership_add(
+            territoire=invitation.territoire,
+            agent=agent,
+            collectivite=invitation.collectivite,
+            role=invitation.role,
+            by=agent,
+        )
+        if invitation.seat_kind:
+            seat_assign(
+                collectivite=invitation.collectivite, kind=invitation.seat_kind, membership=membership, by=agent
+            )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = agent
     invitation.save(update_fields=["accepted_at", "accepted_by"])
@@ -409,7 +462,9 @@ def facilitator_grant(*, territoire: Territoire, agent: Agent, by: Agent | None)
 
 @transaction.atomic
 def facilitator_revoke(*, territoire: Territoire, agent: Agent, by: Agent | None) -> None:
-    """Withdraw a facilitator's access to the territory."""
+    """Withdraw a facilitator's access to the territory; refused for someone who is not one."""
+    if not _is_facilitator(territoire, agent):
+        raise ValidationError(_("%(agent)s n'accompagne pas ce territoire.") % {"agent": agent})
     remove_perm("communes.facilitate_territoire", agent, territoire)
     journal_record(
         action="communes.facilitator.revoked",

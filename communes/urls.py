@@ -15,6 +15,12 @@ urlpatterns = [
         views.MembershipDeactivateView.as_view(),
         name="membership_deactivate",
     ),
+    path("membres/facilitateurs/inviter/", views.FacilitateurInviterView.as_view(), name="facilitateur_inviter"),
+    path(
+        "membres/facilitateurs/<int:agent_id>/retirer/",
+        views.FacilitateurRetirerView.as_view(),
+        name="facilitateur_retirer",
+    ),
     path(
         "invitations/<int:invitation_id>/annuler/",
         views.InvitationRevokeView.as_view(),

@@ -10,18 +10,24 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
-from guardian.shortcuts import get_users_with_perms
 
 from communes import selectors, services
 from communes.access import (
     TerritoireMixin,
     access_collectivite,
+    access_facilitator,
     access_invitation,
     access_membership,
     access_seat,
     require_admin,
 )
-from communes.forms import InvitationAcceptForm, InvitationForm, SeatAssignForm, form_add_service_error
+from communes.forms import (
+    FacilitatorInvitationForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    SeatAssignForm,
+    form_add_service_error,
+)
 from communes.models import Agent, Seat
 
 
@@ -53,9 +59,7 @@ class TerritoireHomeView(TerritoireMixin, TemplateView):
             communes=[c for c in collectivites if not c.is_epci],
             sans_representant=[c for c in collectivites if not c.active_seats],
             members=selectors.members_of_territoire(self.territoire),
-            facilitators=get_users_with_perms(
-                self.territoire, only_with_perms_in=["facilitate_territoire"], with_superusers=False
-            ),
+            facilitators=selectors.facilitators_of_territoire(self.territoire),
         )
         return context
 
@@ -75,9 +79,56 @@ class MembresView(TerritoireMixin, TemplateView):
         context.update(
             include_ended=include_ended,
             members=selectors.members_of_territoire(self.territoire, include_ended=include_ended),
-            invitations=selectors.pending_invitations(self.territoire) if self.access.is_admin else [],
         )
+        if self.access.is_admin:
+            invitations = list(selectors.pending_invitations(self.territoire))  # both kinds in one query
+            context.update(
+                invitations=[i for i in invitations if not i.is_facilitator],
+                facilitator_invitations=[i for i in invitations if i.is_facilitator],
+                facilitators=selectors.facilitators_of_territoire(self.territoire),
+            )
+            context.setdefault("facilitator_form", FacilitatorInvitationForm())
         return context
+
+
+class FacilitateurInviterView(MembresView):
+    """The members page's form inviting a facilitator; on bad input the page comes back with the errors."""
+
+    admin_required = True
+    http_method_names = ["post"]
+
+    def post(self, request, territoire_slug):
+        form = FacilitatorInvitationForm(request.POST)
+        if form.is_valid():
+            try:
+                invitation = services.facilitator_invite(
+                    territoire=self.territoire, email=form.cleaned_data["email"], by=request.user
+                )
+            except ValidationError as error:
+                form_add_service_error(form, error)
+            else:
+                messages.success(
+                    request, _("Invitation de facilitateur·rice envoyée à %(email)s.") % {"email": invitation.email}
+                )
+                return redirect("communes:membres", territoire_slug=self.territoire.slug)
+        return self.render_to_response(self.get_context_data(facilitator_form=form), status=400)
+
+    def get_template_names(self):
+        return [self.template_name]
+
+
+class FacilitateurRetirerView(TerritoireMixin, View):
+    def post(self, request, territoire_slug, agent_id):
+        agent = access_facilitator(self.access, agent_id)
+        try:
+            services.facilitator_revoke(territoire=self.territoire, agent=agent, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("%(agent)s n'accompagne plus le territoire : son accès est retiré.") % {"agent": agent}
+            )
+        return redirect("communes:membres", territoire_slug=self.territoire.slug)
 
 
 class InviterView(TerritoireMixin, View):
@@ -222,18 +273,19 @@ class InvitationAcceptView(View):
         form = None
         try:
             if self.existing is not None:
-                membership = services.invitation_accept(invitation=self.invitation, agent=request.user)
+                services.invitation_accept(invitation=self.invitation, agent=request.user)
             else:
                 form = InvitationAcceptForm(request.POST)
                 if not form.is_valid():
                     return self._render(form, status=400)
-                membership = services.invitation_accept(
+                services.invitation_accept(
                     invitation=self.invitation,
                     first_name=form.cleaned_data["first_name"],
                     last_name=form.cleaned_data["last_name"],
                     password=form.cleaned_data["password1"],
                 )
-                login(request, membership.agent, backend="django.contrib.auth.backends.ModelBackend")
+                self.invitation.refresh_from_db(fields=["accepted_by"])
+                login(request, self.invitation.accepted_by, backend="django.contrib.auth.backends.ModelBackend")
         except ValidationError as error:
             if form is None:
                 messages.error(request, " ".join(error.messages))
@@ -243,10 +295,13 @@ class InvitationAcceptView(View):
             else:
                 form_add_service_error(form, error)
             return self._render(form, status=400)
-        messages.success(
-            request, _("Bienvenue dans le CoDir de %(territoire)s.") % {"territoire": membership.territoire}
-        )
-        return redirect("communes:territoire", territoire_slug=membership.territoire.slug)
+        territoire = self.invitation.territoire
+        if self.invitation.is_facilitator:
+            message = _("Vous accompagnez désormais %(territoire)s en tant que facilitateur·rice.")
+        else:
+            message = _("Bienvenue dans le CoDir de %(territoire)s.")
+        messages.success(request, message % {"territoire": territoire})
+        return redirect("communes:territoire", territoire_slug=territoire.slug)
 
     def _render(self, form, status=200):
         is_right_agent = self.existing is not None and self.request.user.pk == self.existing.pk

@@ -58,6 +58,7 @@ class Proposition(models.Model):
         CHARTE = "charte", _("Charte")
         PROJET = "projet", _("Projet")
         PRIORISATION = "priorisation", _("Priorisation")
+        SEMINAIRE = "seminaire", _("Engagements du séminaire annuel")
         LIBRE = "libre", _("Question libre")
 
     class Status(models.TextChoices):

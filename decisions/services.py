@@ -20,7 +20,7 @@ from communes.text import clean_text, render_markdown
 from decisions import tasks
 from decisions.hooks import run_closing_handlers
 from decisions.models import Action, Position, Proposition, Round
-from decisions.outcome import Choice, Outcome, Voter, compute_outcome
+from decisions.outcome import Choice, Outcome, Result, Voter, compute_outcome
 from decisions.rules import default_rule
 
 REMINDER_BEFORE_CLOSING = timedelta(hours=24)
@@ -337,6 +337,41 @@ def proposition_withdraw(*, proposition: Proposition, by: Agent, reason: str) ->
         territoire=proposition.territoire,
         target=proposition,
         data={"reason": proposition.withdrawal_reason},
+    )
+    return proposition
+
+
+@transaction.atomic
+def decision_record_in_session(
+    *, territoire: Territoire, by: Agent, title: str, body: str, kind: str, taken_at: datetime
+) -> Proposition:
+    """Enter in the register a decision the collective took together in session, e.g. the commitments
+    agreed at the annual séminaire: closed and adopted at `taken_at`, by the charter's mode, with no
+    round of positions in the application (nobody voted here). Its follow-up actions come next, through
+    `action_create`. The journal says who recorded it."""
+    rule = default_rule(territoire)
+    body = clean_text(body)
+    proposition = Proposition(
+        territoire=territoire,
+        author=by,
+        title=title.strip(),
+        body=body,
+        body_html=render_markdown(body),
+        kind=kind,
+        status=Proposition.Status.CLOSE,
+        mode=rule.mode.value,
+        majority=rule.majority.value,
+        quorum_percent=rule.quorum_percent,
+        colleges=rule.colleges,
+        opens_at=taken_at,
+        closes_at=taken_at,
+        closed_at=taken_at,
+        result=Result.ADOPTEE.value,
+    )
+    proposition.full_clean()
+    proposition.save()
+    journal_record(
+        action="decisions.proposition.recorded_in_session", actor=by, territoire=territoire, target=proposition
     )
     return proposition
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from charte import services as charte_services
 from charte.models import Amendement, Charte, Ratification, Section, Signature, Version
 from codir import services as codir_services
-from codir.models import Document, Instance, PointOdj, Reunion
+from codir.models import Document, Engagement, Instance, Partage, PointOdj, Reponse, Reunion, RevueAnnuelle
+from codir.revue import services as revue_services
 from communes import services
 from communes.models import Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
 from decisions import services as decision_services
@@ -78,6 +79,8 @@ class Objects:
     evenement: Evenement
     ressource: Ressource
     echange: Echange
+    revue_annuelle: RevueAnnuelle
+    engagement: Engagement
 
 
 # URL name -> function building its kwargs (besides territoire_slug) from Objects.
@@ -87,6 +90,9 @@ ISOLATED_URLS = {
     "communes:inviter": lambda o: {},
     "communes:membership_deactivate": lambda o: {"membership_id": o.membership.pk},
     "communes:invitation_revoke": lambda o: {"invitation_id": o.invitation.pk},
+    "communes:facilitateur_inviter": lambda o: {},
+    # A member's id: no facilitator of any territory, so 404 wherever it is asked for.
+    "communes:facilitateur_retirer": lambda o: {"agent_id": o.membership.agent_id},
     "communes:collectivite": lambda o: {"collectivite_id": o.collectivite.pk},
     "communes:seat_vacate": lambda o: {"seat_id": o.seat.pk},
     "communes:journal": lambda o: {},
@@ -101,6 +107,9 @@ ISOLATED_URLS = {
     "api:invitation-list": lambda o: {},
     "api:invitation-detail": lambda o: {"pk": o.invitation.pk},
     "api:invitation-annuler": lambda o: {"pk": o.invitation.pk},
+    "api:facilitateur-list": lambda o: {},
+    "api:facilitateur-inviter": lambda o: {},
+    "api:facilitateur-retirer": lambda o: {"pk": o.membership.agent_id},
     "api:journal-list": lambda o: {},
     "api:journal-detail": lambda o: {"pk": o.journal_entry.pk},
     "decisions:list": lambda o: {},
@@ -270,6 +279,36 @@ ISOLATED_URLS = {
     "charte:amendement_create": lambda o: {},
     "charte:amendement": lambda o: {"amendement_id": o.amendement.pk},
     "charte:amendement_rebase": lambda o: {"amendement_id": o.amendement.pk},
+    "revue:revues": lambda o: {},
+    "revue:ouvrir": lambda o: {},
+    "revue:partage": lambda o: {},
+    "revue:historique_csv": lambda o: {},
+    "revue:revue": lambda o: {"year": o.revue_annuelle.year},
+    "revue:etape": lambda o: {"year": o.revue_annuelle.year},
+    "revue:questionnaire": lambda o: {"year": o.revue_annuelle.year},
+    "revue:repondre": lambda o: {"year": o.revue_annuelle.year},
+    "revue:seminaire": lambda o: {"year": o.revue_annuelle.year},
+    "revue:resultats": lambda o: {"year": o.revue_annuelle.year},
+    "revue:indicateurs": lambda o: {"year": o.revue_annuelle.year},
+    "revue:indicateurs_csv": lambda o: {"year": o.revue_annuelle.year},
+    "revue:rapport": lambda o: {"year": o.revue_annuelle.year},
+    "revue:engagement_retirer": lambda o: {"year": o.revue_annuelle.year, "engagement_id": o.engagement.pk},
+    "api:revue-annuelle-list": lambda o: {},
+    "api:partage-revue": lambda o: {},
+    "api:revue-annuelle-detail": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-ouvrir-questionnaire": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-seminaire": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-bilan": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-cloturer": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-engagements": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-questionnaire": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-reponses": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-resultats": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-indicateurs": lambda o: {"year": o.revue_annuelle.year},
+    "api:revue-annuelle-engagement-retirer": lambda o: {
+        "year": o.revue_annuelle.year,
+        "engagement_id": o.engagement.pk,
+    },
 }
 
 
@@ -389,6 +428,17 @@ def objects(mortagne, dgs_epci, dgs_commune, settings, tmp_path) -> Objects:
         territoire=mortagne, by=dgs_epci, kind="echange", host=dgs_epci, guest=dgs_commune,
         starts_on=today, ends_on=today, theme="Budget",
     )  # fmt: skip
+    # The annual review, at its séminaire, with one commitment; run by a facilitator of the territory.
+    facilitator = services.agent_create(
+        email="facilitatrice@cnfpt.test", first_name="Anne", last_name="Lebrun", password="Un-mot-de-passe-2026"
+    )
+    services.facilitator_grant(territoire=mortagne, agent=facilitator, by=None)
+    revue_annuelle = revue_services.revue_create(territoire=mortagne, year=today.year, by=facilitator)
+    revue_services.revue_open_questionnaire(revue=revue_annuelle, by=facilitator)
+    revue_services.revue_start_seminar(revue=revue_annuelle, by=facilitator)
+    engagement = revue_services.engagement_add(
+        revue=revue_annuelle, by=facilitator, title="Tenir le délai", owner_collectivite=membership.collectivite
+    )
     return Objects(
         collectivite=membership.collectivite,
         membership=membership,
@@ -420,6 +470,8 @@ def objects(mortagne, dgs_epci, dgs_commune, settings, tmp_path) -> Objects:
         evenement=evenement,
         ressource=ressource,
         echange=echange,
+        revue_annuelle=revue_annuelle,
+        engagement=engagement,
     )
 
 
@@ -451,6 +503,14 @@ def assert_untouched(objects: Objects):
     assert MembreReseau.objects.get(role="membre").agent_id == objects.membre_reseau.agent_id
     assert Evenement.objects.count() == 1 and Echange.objects.count() == 1
     assert Ressource.objects.get().withdrawn_at is None
+    revue_annuelle = RevueAnnuelle.objects.get()
+    assert (revue_annuelle.stage, revue_annuelle.bilan, revue_annuelle.questionnaire) == (
+        "seminaire",
+        "",
+        objects.revue_annuelle.questionnaire,
+    )
+    assert not Reponse.objects.exists() and not Partage.objects.exists() and RevueAnnuelle.objects.count() == 1
+    assert Engagement.objects.get().withdrawn_at is None and Engagement.objects.count() == 1
 
 
 @pytest.mark.parametrize("name", sorted(ISOLATED_URLS))

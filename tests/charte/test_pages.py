@@ -288,3 +288,13 @@ def test_rerender_markdown_knows_every_rendered_field():
         if field.name.endswith("_html")
     }
     assert stored == rendered
+
+
+def test_no_amendment_before_a_version_is_in_force_a_message_not_an_error(mortagne, dgs_epci, client):
+    services.charte_start(territoire=mortagne, by=dgs_epci)
+    client.force_login(dgs_epci)
+    url = reverse("charte:amendement_create", args=[mortagne.slug])
+    for response in (client.get(url, follow=True), client.post(url, {"kind": "section", "motive": "M"}, follow=True)):
+        assert response.status_code == 200
+        assert "Aucune version de la charte n'est encore en vigueur" in plain(response)
+    assert not Amendement.objects.exists()

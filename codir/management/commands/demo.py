@@ -18,6 +18,7 @@ from charte.models import Charte
 from codir import dispatch
 from codir import services as meetings
 from codir.models import Reunion
+from codir.revue.demo import ensure_demo_revues
 from communes import services
 from communes.importer import find_epci, load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Seat, Territoire
@@ -211,6 +212,8 @@ class Command(BaseCommand):
             self._ensure_projets()
             self.stdout.write("  réseaux métiers et de fonction, journées réseau, échanges « vis ma vie »")
             self._ensure_reseaux()
+            self.stdout.write("  revues annuelles (facilitatrice du CNFPT)")
+            ensure_demo_revues(facilitator, self.stdout.write)
             admin = Agent.objects.filter(email="admin@codir.test").first()
             if admin is None:
                 Agent.objects.create_superuser("admin@codir.test", password, first_name="Admin", last_name="Plateforme")

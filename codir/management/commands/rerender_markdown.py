@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from charte.models import Section
-from codir.models import Instance, PointOdj, Reunion
+from codir.models import Instance, PointOdj, Reunion, RevueAnnuelle
 from communes.text import render_markdown
 from decisions.models import Proposition, Round
 from reseaux.models import Projet, Reseau
@@ -22,6 +22,8 @@ RENDERED = [
     (Projet, "expected_effects", "expected_effects_html"),
     (Projet, "resources", "resources_html"),
     (Reseau, "description", "description_html"),
+    (RevueAnnuelle, "bilan", "bilan_html"),
+    (RevueAnnuelle, "perspectives", "perspectives_html"),
 ]
 BATCH = 500
 

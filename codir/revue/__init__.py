@@ -1,0 +1,1 @@
+"""The facilitator's annual review: questionnaire, indicators, séminaire and report."""
