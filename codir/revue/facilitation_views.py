@@ -24,8 +24,9 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 
 from codir.models import Campagne, RevueAnnuelle
-from codir.revue import indicators, questionnaire_form, selectors, services
+from codir.revue import indicators, questionnaire, selectors, services
 from codir.revue.access import access_campagne
+from codir.revue.forms import QuestionnaireForm
 from codir.revue.questionnaire import items_of
 from communes.exports import csv_response
 from communes.forms import form_add_service_error
@@ -313,31 +314,32 @@ class CampagneQuestionnaireView(FacilitationBase):
 
     def get(self, request, campagne_id):
         campagne = access_campagne(request.user, campagne_id)
-        return self._render(campagne, questionnaire_form.dimensions_for_form(campagne.questionnaire))
+        return self._render(campagne, QuestionnaireForm(questionnaire=campagne.questionnaire))
 
     def post(self, request, campagne_id):
         campagne = access_campagne(request.user, campagne_id)
-        try:
-            data = questionnaire_form.adapted_from_post(campagne.questionnaire, request.POST)
-            services.campagne_questionnaire_set(campagne=campagne, by=request.user, questionnaire_data=data)
-        except ValidationError as error:
-            dimensions = questionnaire_form.dimensions_for_form(campagne.questionnaire, request.POST)
-            return self._render(campagne, dimensions, errors=error.messages, status=400)
-        messages.success(
-            request, _("Questionnaire de la campagne enregistré ; les revues en préparation le reprennent.")
-        )
-        return redirect("facilitation:campagne", campagne.pk)
+        form = QuestionnaireForm(request.POST, questionnaire=campagne.questionnaire)
+        if form.is_valid():
+            try:
+                data = questionnaire.adapted(campagne.questionnaire, **form.changes())
+                services.campagne_questionnaire_set(campagne=campagne, by=request.user, questionnaire_data=data)
+            except ValidationError as error:
+                form_add_service_error(form, error)
+            else:
+                messages.success(
+                    request, _("Questionnaire de la campagne enregistré ; les revues en préparation le reprennent.")
+                )
+                return redirect("facilitation:campagne", campagne.pk)
+        return self._render(campagne, form, status=400)
 
-    def _render(self, campagne, dimensions, errors=None, status=200):
+    def _render(self, campagne, form, status=200):
         stages = {row["stage"]: row["n"] for row in campagne.revues.order_by().values("stage").annotate(n=Count("pk"))}
         preparation = stages.get(RevueAnnuelle.Stage.PREPARATION, 0)
         return self.page(
             "campagne_questionnaire.html",
             status=status,
             campagne=campagne,
-            dimensions=dimensions,
-            type_choices=questionnaire_form.type_choices(),
-            errors=errors,
+            form=form,
             in_preparation=preparation,
             already_open=sum(stages.values()) - preparation,
         )

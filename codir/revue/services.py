@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_user_perms
@@ -348,18 +347,11 @@ def engagement_withdraw(*, engagement: Engagement, by: Agent) -> Engagement:
     return engagement
 
 
-def _network_snapshot(territoire: Territoire, at: date) -> str:
-    from reseaux import cartography
-
-    analysis = cartography.analysis_of(territoire, at)
-    drawing = cartography.draw(analysis, width=720, height=520)
-    return render_to_string("reseaux/_carte_svg.html", {"drawing": drawing, "at": at, "standalone": True})
-
-
 @transaction.atomic
 def revue_close(*, revue: RevueAnnuelle, by: Agent, now: datetime | None = None) -> RevueAnnuelle:
     """Close the review: freeze its indicators, questionnaire results and network map, and enter the
     séminaire's commitments in the decision register as one decision with a follow-up action each."""
+    from codir.revue.report import network_snapshot
     from codir.revue.selectors import figures_of, results_of
 
     revue = _locked(revue)
@@ -408,7 +400,7 @@ def revue_close(*, revue: RevueAnnuelle, by: Agent, now: datetime | None = None)
             figure.previous = last_year.get((figure.key, ""))
     revue.indicators = [figure.as_dict() for figure in figures]
     revue.results = results_of(revue).as_dict()
-    revue.network_svg = _network_snapshot(revue.territoire, timezone.localdate(end - timedelta(microseconds=1)))
+    revue.network_svg = network_snapshot(revue.territoire, timezone.localdate(end - timedelta(microseconds=1)))
     revue.stage = RevueAnnuelle.Stage.CLOTUREE
     revue.closed_at = now
     revue.save(update_fields=["indicators", "results", "network_svg", "stage", "closed_at", "proposition"])

@@ -168,3 +168,45 @@ def test_the_facilitator_runs_a_campaign_members_answer_and_the_report_prints(
     ]:
         assert " ".join(expected.split()) in text, f"« {expected} » manque dans le PDF du rapport"
     assert "Menu principal" not in text and "Se déconnecter" not in text  # the print stylesheet hides the site's chrome
+
+
+@pytest.mark.e2e
+def test_every_review_page_passes_axe(
+    page, new_page, mortagne, achards, facilitateur, dgs_epci, dgs_commune, sg_petite_commune, log_in, assert_accessible
+):
+    """The pages the main story does not visit: lists, questionnaire adaptation, sharing, indicators, comparison."""
+    from codir.revue import services as revue_services
+
+    communes_services.facilitator_grant(territoire=achards, agent=facilitateur, by=None)
+    year = timezone.localdate().year
+    campagne = revue_services.campagne_create(
+        facilitator=facilitateur, year=year, title="", territoires=[mortagne, achards]
+    )
+    revue = campagne.revues.get(territoire=mortagne)
+    slug = mortagne.slug
+    log_in(page, facilitateur.email)
+    for path, what in [
+        (f"/t/{slug}/revue-annuelle/", "revues du territoire"),
+        (f"/t/{slug}/revue-annuelle/{year}/questionnaire/", "adapter le questionnaire"),
+        (f"/facilitation/campagnes/{campagne.pk}/questionnaire/", "questionnaire de campagne"),
+        (f"/t/{slug}/revue-annuelle/{year}/indicateurs/", "indicateurs"),
+        ("/facilitation/comparaison/", "comparaison"),
+    ]:
+        page.goto(path)
+        expect(h1(page)).to_be_visible()
+        assert_accessible(page, what)
+    revue_services.revue_open_questionnaire(revue=revue, by=facilitateur)
+    for agent in (dgs_epci, dgs_commune, sg_petite_commune):
+        revue_services.reponse_submit(revue=revue, agent=agent, answers={"se_connaitre_1": 4, "confiance_1": 2})
+    revue_services.revue_start_seminar(revue=revue, by=facilitateur)
+    admin = new_page()
+    log_in(admin, dgs_epci.email)
+    for path, what in [
+        (f"/t/{slug}/revue-annuelle/partage/", "partage"),
+        (f"/t/{slug}/revue-annuelle/{year}/resultats/", "résultats"),
+        (f"/t/{slug}/revue-annuelle/{year}/seminaire/", "séminaire (lecture)"),
+        (f"/t/{slug}/revue-annuelle/{year}/rapport/", "rapport avant clôture"),
+    ]:
+        admin.goto(path)
+        expect(h1(admin)).to_be_visible()
+        assert_accessible(admin, what)

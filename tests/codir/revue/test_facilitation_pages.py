@@ -252,17 +252,17 @@ def test_the_facilitator_adapts_the_campaign_questionnaire_and_only_reviews_in_p
     services.revue_open_questionnaire(revue=opened, by=facilitateur)
     client = client_for(facilitateur)
     page = client.get(url("campagne_questionnaire", campagne.pk)).content.decode()
-    assert "<legend>Se connaître" in page and 'name="texte-se_connaitre_1"' in page
-    assert 'name="retirer-se_connaitre_2"' in page and 'name="ajout-rythme"' in page
+    assert "<legend>Se connaître" in page and 'name="text_se_connaitre_1"' in page
+    assert 'name="remove_se_connaitre_2"' in page and 'name="add_rythme"' in page
     assert "1 revue a déjà ouvert son questionnaire : elle garde le sien" in page
 
     response = client.post(
         url("campagne_questionnaire", campagne.pk),
         {
-            "texte-se_connaitre_1": "Je connais mes homologues de chaque commune.",
-            "retirer-se_connaitre_2": "1",
-            "ajout-rythme": "Que faudrait-il arrêter de faire ensemble ?",
-            "ajout_type-rythme": "texte",
+            "text_se_connaitre_1": "Je connais mes homologues de chaque commune.",
+            "remove_se_connaitre_2": "on",
+            "add_rythme": "Que faudrait-il arrêter de faire ensemble ?",
+            "addtype_rythme": "texte",
         },
     )
     assert response.status_code == 302 and response["Location"] == url("campagne", campagne.pk)
@@ -283,13 +283,16 @@ def test_the_facilitator_adapts_the_campaign_questionnaire_and_only_reviews_in_p
 def test_a_refused_questionnaire_keeps_what_was_typed_and_changes_nothing(mortagne, facilitateur, client_for):
     campagne = services.campagne_create(facilitator=facilitateur, year=2026, title="", territoires=[mortagne])
     before = campagne.questionnaire
-    posted = {f"retirer-{item['key']}": "1" for _d, item in items_of(before) if item["type"] == "likert"}
-    posted["texte-se_connaitre_libre"] = "Une question reformulée."
+    posted = {f"remove_{item['key']}": "on" for _d, item in items_of(before) if item["type"] == "likert"}
+    posted["text_se_connaitre_libre"] = "Une question reformulée."
     response = client_for(facilitateur).post(url("campagne_questionnaire", campagne.pk), posted)
     assert response.status_code == 400
     page = response.content.decode()
     assert "Le questionnaire doit garder au moins une question à échelle d&#x27;accord." in page
-    assert "Une question reformulée." in page and 'name="retirer-se_connaitre_1" value="1" checked' in page
+    assert (
+        "Une question reformulée." in page
+        and 'name="remove_se_connaitre_1" id="id_remove_se_connaitre_1" checked' in page
+    )
     campagne.refresh_from_db()
     assert campagne.questionnaire == before == campagne.revues.get().questionnaire
 
@@ -328,7 +331,7 @@ def test_another_facilitator_gets_404_on_someone_elses_campaign(mortagne, achard
     client = client_for(other)
     assert client.get(url("campagne", campagne.pk)).status_code == 404
     assert client.get(url("campagne_questionnaire", campagne.pk)).status_code == 404
-    response = client.post(url("campagne_questionnaire", campagne.pk), {"retirer-se_connaitre_1": "1"})
+    response = client.post(url("campagne_questionnaire", campagne.pk), {"remove_se_connaitre_1": "on"})
     assert response.status_code == 404
     campagne.refresh_from_db()
     assert campagne.questionnaire == before
