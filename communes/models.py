@@ -158,6 +158,8 @@ class Agent(AbstractBaseUser, PermissionsMixin):
     )
     job_title = models.CharField(_("fonction"), max_length=200, blank=True)
     is_active = models.BooleanField(_("actif"), default=True)
+    # « Me déconnecter partout » : every session opened before this moment ends at its next request.
+    sessions_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_staff = models.BooleanField(_("accès à l'administration"), default=False)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
 

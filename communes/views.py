@@ -1,7 +1,8 @@
 """Pages of the communes app: my territories, a territory's home, members, seats, journal."""
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -29,6 +30,7 @@ from communes.forms import (
     form_add_service_error,
 )
 from communes.models import Agent, Seat
+from communes.sessions import sessions_revoke
 
 
 class MesTerritoiresView(LoginRequiredMixin, TemplateView):
@@ -42,6 +44,8 @@ class MesTerritoiresView(LoginRequiredMixin, TemplateView):
         for territoire in territoires:
             territoire.my_membership = roles.get(territoire.pk)
         context["territoires"] = territoires
+        context["idle_hours"] = round(settings.SESSION_IDLE_SECONDS / 3600, 1)
+        context["absolute_hours"] = round(settings.SESSION_ABSOLUTE_SECONDS / 3600, 1)
         return context
 
 
@@ -318,3 +322,15 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("mes_territoires")
     return redirect(reverse("login"))
+
+
+class LogoutEverywhereView(LoginRequiredMixin, View):
+    """« Me déconnecter partout » : a lost phone, a shared computer — every session ends, this one too."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        sessions_revoke(agent=request.user)
+        logout(request)
+        messages.success(request, _("Toutes vos sessions sont fermées, sur tous vos appareils. Reconnectez-vous."))
+        return redirect("login")
