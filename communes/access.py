@@ -49,6 +49,12 @@ class TerritoireAccess:
         return self.membership is not None and self.membership.role != Membership.Role.OBSERVATEUR
 
 
+def facilitates(agent: Agent, territoire: Territoire) -> bool:
+    """Whether the agent accompanies the territory: their own permission (not a group's, not a superuser's),
+    as `territoire_access` reads it."""
+    return "facilitate_territoire" in get_user_perms(agent, territoire)
+
+
 def territoire_access(agent: Agent, slug: str) -> TerritoireAccess:
     """Resolve a territory by its slug for an agent, or raise Http404.
 

@@ -15,8 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, get_user_perms, get_users_with_perms, remove_perm
+from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
+from communes.access import facilitates
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Invitation, Membership, Seat, Territoire
 
@@ -330,11 +331,6 @@ def _invitation_send(invitation: Invitation, *, action: str, data: dict) -> Invi
     return invitation
 
 
-def _is_facilitator(territoire: Territoire, agent: Agent) -> bool:
-    # Only the agent's own permission counts, as in `territoire_access`: not a group's, not a superuser's.
-    return "facilitate_territoire" in get_user_perms(agent, territoire)
-
-
 @transaction.atomic
 def facilitator_invite(*, territoire: Territoire, email: str, by: Agent) -> Invitation:
     """Invite a neutral third party to accompany the territory; the mail leaves after commit.
@@ -349,7 +345,7 @@ def facilitator_invite(*, territoire: Territoire, email: str, by: Agent) -> Invi
     Territoire.objects.select_for_update().filter(pk=territoire.pk).first()
     email = Agent.objects.normalize_email(email).strip().lower()
     existing = Agent.objects.filter(email__iexact=email).first()
-    if existing is not None and _is_facilitator(territoire, existing):
+    if existing is not None and facilitates(existing, territoire):
         raise ValidationError(
             {"email": _("Cette personne accompagne déjà ce territoire en tant que facilitateur·rice.")}
         )
@@ -463,7 +459,7 @@ def facilitator_grant(*, territoire: Territoire, agent: Agent, by: Agent | None)
 @transaction.atomic
 def facilitator_revoke(*, territoire: Territoire, agent: Agent, by: Agent | None) -> None:
     """Withdraw a facilitator's access to the territory; refused for someone who is not one."""
-    if not _is_facilitator(territoire, agent):
+    if not facilitates(agent, territoire):
         raise ValidationError(_("%(agent)s n'accompagne pas ce territoire.") % {"agent": agent})
     remove_perm("communes.facilitate_territoire", agent, territoire)
     journal_record(

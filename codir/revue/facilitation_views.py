@@ -30,7 +30,7 @@ from codir.revue.forms import QuestionnaireForm
 from codir.revue.questionnaire import items_of
 from communes.exports import csv_response
 from communes.forms import form_add_service_error
-from communes.models import Membership, Territoire
+from communes.models import Territoire
 
 QUESTIONNAIRE_FAMILY = "questionnaire"
 
@@ -274,9 +274,8 @@ def _eligible_subquery():
     """Members who may answer, per territory (as `selectors.eligible_count` counts them), as a subquery so
     that a campaign's page costs the same queries for one review or fifty."""
     eligible = (
-        Membership.objects.active()
-        .filter(territoire=OuterRef("territoire"), agent__is_active=True)
-        .exclude(role=Membership.Role.OBSERVATEUR)
+        selectors.answerers()
+        .filter(territoire=OuterRef("territoire"))
         .order_by()
         .values("territoire")
         .annotate(n=Count("agent", distinct=True))

@@ -77,16 +77,15 @@ class Results:
         return asdict(self)
 
 
+def answerers():
+    """The memberships whose agent is called to answer the questionnaire: active, of an active agent, not an
+    observer (the same rule as `services.eligible`). Every count, invitation and rate starts from it."""
+    return Membership.objects.active().filter(agent__is_active=True).exclude(role=Membership.Role.OBSERVATEUR)
+
+
 def eligible_count(territoire: Territoire) -> int:
-    """Members who may answer: active, not observers."""
-    return (
-        Membership.objects.active()
-        .filter(territoire=territoire, agent__is_active=True)
-        .exclude(role=Membership.Role.OBSERVATEUR)
-        .values("agent")
-        .distinct()
-        .count()
-    )
+    """Members who may answer the territory's questionnaire."""
+    return answerers().filter(territoire=territoire).values("agent").distinct().count()
 
 
 def _shown_likert_keys(questionnaire_data: dict, answer_sets: list[dict]) -> set[str]:
@@ -290,9 +289,8 @@ def comparison(agent: Agent, year: int, *, keys: list[str] | None = None) -> Com
     }
     # One query for every territory's members called to answer (see eligible_count).
     eligible = dict(
-        Membership.objects.active()
-        .filter(territoire__in=territoires, agent__is_active=True)
-        .exclude(role=Membership.Role.OBSERVATEUR)
+        answerers()
+        .filter(territoire__in=territoires)
         .values("territoire")
         .annotate(n=Count("agent", distinct=True))
         .values_list("territoire", "n")

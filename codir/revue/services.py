@@ -12,11 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import get_user_perms
 
 from codir.models import Campagne, Engagement, Partage, Participation, Reponse, RevueAnnuelle
 from codir.revue import indicators, questionnaire
 from codir.revue.questionnaire import LIKERT, MAX_TEXT_ANSWER, TEXTE
+from communes.access import facilitates
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Membership, Territoire
 from communes.population import population_class
@@ -27,14 +27,9 @@ from decisions.services import action_create, decision_record_in_session
 FAMILIES = tuple(indicators.FAMILIES)
 
 
-def facilitates(agent: Agent, territoire: Territoire) -> bool:
-    """Whether the agent is (still) a facilitator of the territory."""
-    # The permission given to the person (not through a group, nor to superusers), as territoire_access reads it.
-    return agent.is_active and "facilitate_territoire" in get_user_perms(agent, territoire)
-
-
 def _require_facilitator(agent: Agent, territoire: Territoire) -> None:
-    if not facilitates(agent, territoire):
+    """A facilitator still accompanying the territory, with an active account, runs its review."""
+    if not (agent.is_active and facilitates(agent, territoire)):
         raise PermissionDenied(_("Seul·e un·e facilitateur·rice du territoire conduit sa revue annuelle."))
 
 

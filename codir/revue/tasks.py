@@ -10,16 +10,11 @@ from communes.mail import absolute_url, send_templated_mail
 def notify_questionnaire_open(revue_id: int) -> None:
     """Invite every member who may answer (not observers) to fill in the anonymous questionnaire."""
     from codir.models import RevueAnnuelle
-    from communes.models import Membership
+    from codir.revue.selectors import answerers
 
     revue = RevueAnnuelle.objects.select_related("territoire").get(pk=revue_id)
     if not revue.accepts_answers:
         return
-    recipients = (
-        Membership.objects.active()
-        .filter(territoire=revue.territoire, agent__is_active=True)
-        .exclude(role=Membership.Role.OBSERVATEUR)
-        .values_list("agent__email", flat=True)
-    )
+    recipients = answerers().filter(territoire=revue.territoire).values_list("agent__email", flat=True)
     link = absolute_url(reverse("revue:repondre", args=[revue.territoire.slug, revue.year]))
     send_templated_mail("emails/revue_questionnaire", {"revue": revue, "link": link}, recipients)
