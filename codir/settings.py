@@ -7,6 +7,7 @@ cannot be parsed stops the start-up with a message naming the variable, rather t
 with a surprise.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -43,7 +44,12 @@ INSTALLED_APPS = [
     "guardian",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "communes",
+    "comptes",
     "decisions",
     "charte",
     "reseaux",
@@ -60,7 +66,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "communes.sessions.SessionLimitsMiddleware",  # after messages: it tells why a session ended
+    "comptes.second_factor.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: it turns a lockout into our 429 page
 ]
 
 ROOT_URLCONF = "codir.urls"
@@ -77,6 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "comptes.context_processors.proconnect",
             ],
         },
     },
@@ -96,7 +105,10 @@ CACHES = {"default": env_cache("CACHE_URL", default=f"file://{BASE_DIR / 'var' /
 
 AUTH_USER_MODEL = "communes.Agent"
 AUTHENTICATION_BACKENDS = [
+    # First, as django-axes requires: it refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "comptes.proconnect.ProConnectBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # Guardian's anonymous user would need a username field we do not have; anonymous visitors
@@ -115,6 +127,36 @@ LOGIN_REDIRECT_URL = "mes_territoires"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 INVITATION_VALIDITY_DAYS = 7
+
+# --- ProConnect (OpenID Connect) : the block belongs to comptes/proconnect.py ---
+# Off unless a client id is configured.
+PROCONNECT_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID", default="")
+PROCONNECT_ENABLED = bool(PROCONNECT_CLIENT_ID)
+# --- end ProConnect ---
+
+# --- Second factor (TOTP, recovery codes) : the block belongs to comptes/second_factor.py ---
+OTP_TOTP_ISSUER = "Codir de territoire"
+# --- end second factor ---
+
+# --- Login throttling (django-axes) : comptes/throttling.py ---
+# A lockout is per account *and* address: an attacker elsewhere cannot lock a real user out, and the
+# lockout ends by itself after the cool-off (there is no permanent lockout).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "comptes.throttling.lockout_response"
+AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "comptes.throttling.username_of"  # "Dupont@X.fr" and "dupont@x.fr" count as one account
+# A failure during the lockout does not restart the cool-off: the lockout always ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_DISABLE_ACCESS_LOG = True  # logins are written to our own journal (comptes/journal.py)
+# The client's address: REMOTE_ADDR, unless the application sits behind reverse proxies that set
+# X-Forwarded-For; then TRUSTED_PROXY_COUNT says how many of them append to it (README).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "comptes.throttling.client_ip"
+# --- end login throttling ---
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]

@@ -29,6 +29,7 @@ accounts = [
 urlpatterns = [
     path("", communes_views.home, name="home"),
     path("comptes/", include(accounts)),
+    path("comptes/", include("comptes.urls")),
     path("territoires/", codir_views.HomeView.as_view(), name="mes_territoires"),
     path("calendrier/", codir_views.CalendarLinkView.as_view(), name="calendar_link"),
     path("calendrier/<str:token>.ics", codir_views.calendar_feed, name="calendar_feed"),

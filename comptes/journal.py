@@ -1,0 +1,1 @@
+"""The login journal: logins, failures, lockouts — placeholder, being written."""

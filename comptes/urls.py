@@ -1,0 +1,3 @@
+from comptes import proconnect, second_factor
+
+urlpatterns = [*proconnect.urlpatterns, *second_factor.urlpatterns]
