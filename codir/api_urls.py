@@ -1,13 +1,13 @@
 """The REST API, version 1: /api/v1/territoires/ and everything under /api/v1/t/<territoire_slug>/."""
 
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
 from charte import api as charte_api
 from codir import api as codir_api
 from codir.revue import api as revue_api
 from communes import api as communes_api
+from comptes.second_factor.api import ObtainTokenView
 from decisions import api as decisions_api
 from reseaux import api as reseaux_api
 
@@ -48,7 +48,7 @@ router.register("facilitation/campagnes", revue_api.CampagneViewSet, basename="c
 
 app_name = "api"
 urlpatterns = [
-    path("jeton/", obtain_auth_token, name="token"),
+    path("jeton/", ObtainTokenView.as_view(), name="token"),  # asks the second factor's code too
     path("calendrier/", codir_api.CalendarLinkView.as_view(), name="calendar-link"),
     path("t/<slug:territoire_slug>/charte/regles/", charte_api.ReglesEnVigueurView.as_view(), name="charte-regles"),
     path(

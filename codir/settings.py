@@ -128,14 +128,51 @@ LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 INVITATION_VALIDITY_DAYS = 7
 
-# --- ProConnect (OpenID Connect) : the block belongs to comptes/proconnect.py ---
-# Off unless a client id is configured.
+# --- ProConnect (OpenID Connect) : the block belongs to comptes/proconnect/ ---
+# Off unless a client id is configured; then the secret and the provider's discovery document are required
+# (the integration platform and production have different ones: README « Brancher ProConnect »).
 PROCONNECT_CLIENT_ID = env_str("PROCONNECT_CLIENT_ID", default="")
 PROCONNECT_ENABLED = bool(PROCONNECT_CLIENT_ID)
+PROCONNECT_CLIENT_SECRET = env_str("PROCONNECT_CLIENT_SECRET", default="")
+PROCONNECT_DISCOVERY_URL = env_str("PROCONNECT_DISCOVERY_URL", default="")
+if PROCONNECT_ENABLED and not (PROCONNECT_CLIENT_SECRET and PROCONNECT_DISCOVERY_URL):
+    raise ImproperlyConfigured(
+        "PROCONNECT_CLIENT_SECRET et PROCONNECT_DISCOVERY_URL sont obligatoires quand PROCONNECT_CLIENT_ID est défini."
+    )
+# Tokens travel on these connections: plain HTTP only for a local test provider in development.
+if PROCONNECT_DISCOVERY_URL and not PROCONNECT_DISCOVERY_URL.startswith("https://") and not DEBUG:
+    raise ImproperlyConfigured(
+        f"PROCONNECT_DISCOVERY_URL doit commencer par https://, pas {PROCONNECT_DISCOVERY_URL!r}."
+    )
+# The endpoints and keys of the provider change rarely: the discovery document is fetched once an hour at most.
+PROCONNECT_DISCOVERY_CACHE_SECONDS = env_int("PROCONNECT_DISCOVERY_CACHE_SECONDS", default=3600)
+# What mozilla-django-oidc reads; the provider's endpoints come from the discovery document, not from settings.
+OIDC_RP_SCOPES = "openid email given_name usual_name siret uid idp_id"
+OIDC_RP_SIGN_ALGO = "RS256"  # id_token and userinfo, checked against the provider's JWKS
+OIDC_AUTHENTICATION_CALLBACK_URL = "proconnect_callback"
+OIDC_USE_NONCE = True
+OIDC_STATE_SIZE = 48  # ProConnect asks for at least 32 characters of state and nonce
+OIDC_NONCE_SIZE = 48
+# ProConnect refuses any authorize parameter it does not list (PKCE is not among them).
+OIDC_USE_PKCE = False
+# Accounts come from invitations (comptes/proconnect/agents.py), never from a login alone.
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = env_int("PROCONNECT_TIMEOUT_SECONDS", default=10)  # the library waits forever otherwise
 # --- end ProConnect ---
 
-# --- Second factor (TOTP, recovery codes) : the block belongs to comptes/second_factor.py ---
+# --- Second factor (TOTP, recovery codes) : the block belongs to comptes/second_factor/ ---
 OTP_TOTP_ISSUER = "Codir de territoire"
+# django-otp's exponential back-off after a wrong code: 1, 2, 4, 8… seconds (factor × 2^(failures − 1)).
+# It lives on the device, so starting the login again does not reset it.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Between the password and the code: the pending login is forgotten after this long, or after this many wrong codes.
+SECOND_FACTOR_PENDING_SECONDS = 5 * 60
+SECOND_FACTOR_MAX_FAILURES = 5
+# How often a session not yet verified re-reads whether its agent must have a factor (a role granted meanwhile).
+SECOND_FACTOR_RECHECK_SECONDS = 5 * 60
+# The administration does not display the TOTP secrets (anyone who reads one can produce the agent's codes).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # --- end second factor ---
 
 # --- Login throttling (django-axes) : comptes/throttling.py ---
@@ -277,4 +314,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
+    # django-axes tells every login at INFO; our journal already holds them. Lockouts stay (WARNING).
+    "loggers": {"axes": {"level": "WARNING"}},
 }

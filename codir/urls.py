@@ -6,10 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from codir import views as codir_views
 from communes import views as communes_views
+from comptes import views as comptes_views
+from comptes.proconnect import views as proconnect_views
 
 accounts = [
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("connexion/", comptes_views.LoginView.as_view(), name="login"),  # password, then the second factor
+    path("deconnexion/", proconnect_views.LogoutView.as_view(), name="logout"),  # ends a ProConnect session too
     path("deconnexion-partout/", communes_views.LogoutEverywhereView.as_view(), name="logout_everywhere"),
     path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),

@@ -1,6 +1,14 @@
 from django.conf import settings
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from comptes.proconnect.session import session_identity
 
 
-def proconnect(request):
-    """Whether the login page offers ProConnect."""
-    return {"proconnect_enabled": settings.PROCONNECT_ENABLED}
+def proconnect(request: HttpRequest) -> dict:
+    """Whether the login page offers ProConnect, and, for a ProConnect session, the identity it came with
+    (lazy: only the pages that show it read the session for it)."""
+    return {
+        "proconnect_enabled": settings.PROCONNECT_ENABLED,
+        "proconnect_identity": SimpleLazyObject(lambda: session_identity(request)),
+    }

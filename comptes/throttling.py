@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
+from django.shortcuts import render
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -29,4 +29,5 @@ def lockout_response(
 ) -> HttpResponse:
     """The French 429 page: why, and when to try again."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    return TemplateResponse(request, "comptes/lockout.html", {"cooloff_minutes": minutes}, status=429)
+    # Rendered here: the middleware that calls this sits outside the template response machinery.
+    return render(request, "comptes/lockout.html", {"cooloff_minutes": minutes}, status=429)

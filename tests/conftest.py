@@ -7,11 +7,13 @@ import functools
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from communes import services
 from communes.importer import find_epci, load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Seat, Territoire
+from comptes.second_factor import session_mark_verified
 from decisions import services as decision_services
 
 MORTAGNE = "248500662"  # CC du Pays de Mortagne, 11 communes
@@ -171,12 +173,51 @@ def outsider(achards) -> Agent:
     )
 
 
+def force_complete_login(client: Client, agent: Agent, backend: str | None = None) -> None:
+    """`force_login` stands for a complete login: password *and* second factor. The session is marked as having
+    passed the second factor, so that agents who must have one (the EPCI's DGS, facilitators, staff) reach the
+    pages under test instead of the code page; tests of the second factor itself log in through the forms."""
+    _force_login_without_second_factor(client, agent, backend)
+    session = client.session
+    session_mark_verified(session, agent=agent, kind="test")
+    session.save()
+
+
+_force_login_without_second_factor = Client.force_login
+
+
+@pytest.fixture(autouse=True)
+def forced_logins_pass_the_second_factor(monkeypatch):
+    """Every `client.force_login(agent)` in the tests (and APIClient's) is a complete login, see
+    `force_complete_login`; `force_login_without_second_factor` keeps the bare one for the second factor's tests."""
+    monkeypatch.setattr(Client, "force_login", force_complete_login)
+
+
+def force_login_without_second_factor(client: Client, agent: Agent) -> None:
+    """A session opened by password only, as after Django's admin login page."""
+    _force_login_without_second_factor(client, agent)
+
+
+def totp_code(device) -> str:
+    """The code the agent's authenticator app shows now, or the next one when the current one was already used
+    (django-otp accepts a code once, and one step ahead)."""
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    for offset in range(device.tolerance + 1):
+        totp.drift = device.drift + offset
+        if totp.t() > device.last_t:
+            return f"{totp.token():06d}"
+    raise AssertionError("no fresh TOTP code within the tolerance: wait for the next step")
+
+
 @pytest.fixture
 def client_for(client):
-    """Log the test client in as the given agent and return it."""
+    """Log the test client in as the given agent (a complete login, second factor included) and return it."""
 
     def login(agent: Agent):
-        client.force_login(agent)
+        force_complete_login(client, agent)
         return client
 
     return login

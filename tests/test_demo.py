@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -48,3 +49,30 @@ def test_the_demo_shows_every_capability_and_is_idempotent(settings, tmp_path):
     assert first["Reseau"] == 3 and MembreReseau.objects.filter(until__isnull=False).exists() and first["Echange"] == 2
     call_command("demo", password="Demo-test-2026", stdout=StringIO())
     assert counts() == first
+
+
+def test_the_demo_accounts_that_must_have_a_second_factor_have_the_published_one(settings, tmp_path):
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from comptes.demo import DEMO_TOTP_SECRET, demo_devices
+    from comptes.second_factor.policy import second_factor_required
+
+    settings.MEDIA_ROOT = tmp_path
+    output = StringIO()
+    call_command("demo", password="Demo-test-2026", stdout=output)
+    assert DEMO_TOTP_SECRET in output.getvalue()
+    enrolled = {device.user.email for device in demo_devices()}
+    assert {"dgs.epci@paysdemortagne.test", "facilitatrice@cnfpt.test", "admin@codir.test"} <= enrolled
+    assert "dgs@mortagne-sur-sevre.test" not in enrolled  # optional for a commune's DGS: left to them
+    assert all(second_factor_required(device.user) for device in demo_devices())
+    call_command("demo", password="Demo-test-2026", stdout=StringIO())
+    assert TOTPDevice.objects.count() == len(enrolled)
+
+    printed = StringIO()
+    with time_machine.travel(timezone.now(), tick=False):  # the same 30-second window for both
+        call_command("code_demo", stdout=printed)
+        device = demo_devices()[0]
+        code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
+    assert f"Code du moment : {code}" in printed.getvalue()
+    assert "dgs.epci@paysdemortagne.test" in printed.getvalue()

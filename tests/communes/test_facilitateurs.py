@@ -5,7 +5,7 @@ accepting their invitation never makes them a member.
 """
 
 import re
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 import pytest
 from django.core import mail
@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from communes import services
 from communes.models import Agent, Invitation, JournalEntry, Membership
-from tests.conftest import PASSWORD, collectivite, make_member
+from tests.conftest import PASSWORD, collectivite, make_member, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -82,10 +83,14 @@ def test_a_newcomer_accepts_creates_an_account_and_reads_the_territory_without_b
     assert "Créer mon compte et accompagner le territoire" in page
     data = {"first_name": "Marc", "last_name": "Olivier", "password1": PASSWORD, "password2": PASSWORD}
     response = client.post(url, data, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("communes:territoire", args=[mortagne.slug])
+    # A facilitator must have a second factor: the new account enrols it before anything else.
+    territoire_url = reverse("communes:territoire", args=[mortagne.slug])
+    assert response.redirect_chain[-1][0] == f"{reverse('second_factor_enroll')}?{urlencode({'next': territoire_url})}"
     assert "Vous accompagnez désormais CC du Pays de Mortagne en tant que facilitateur·rice." in (
         response.content.decode()
     )
+    device = TOTPDevice.objects.get(user__email=NEWCOMER)
+    client.post(reverse("second_factor_enroll"), {"code": totp_code(device), "next": territoire_url})
     agent = Agent.objects.get(email=NEWCOMER)
     assert response.context["user"] == agent and agent.full_name == "Marc Olivier" and agent.collectivite is None
     assert is_facilitator(agent, mortagne)

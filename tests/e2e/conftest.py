@@ -14,7 +14,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, totp_code
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures make
 # around it are still synchronous. Tests only.
@@ -112,16 +112,39 @@ def assert_accessible(axe: Axe) -> Callable[[Page, str], None]:
     return check
 
 
+def _authenticator_for(email: str):
+    """The confirmed authenticator app of an agent who must have one, created if needed (as if enrolled
+    earlier); None for the others, who log in with their password alone."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from communes.models import Agent
+    from comptes.second_factor.policy import second_factor_required
+
+    agent = Agent.objects.get(email__iexact=email)
+    device = TOTPDevice.objects.filter(user=agent, confirmed=True).first()
+    if device is None and second_factor_required(agent):
+        device = TOTPDevice.objects.create(user=agent, name="Application d'authentification", confirmed=True)
+    return device
+
+
 @pytest.fixture
 def log_in() -> Callable[[Page, str], None]:
-    """Log in through the real form, as an agent would; lands on « Mes territoires »."""
+    """Log in through the real forms, as an agent would; lands on « Mes territoires ».
+
+    An agent who must have a second factor types the code their authenticator app shows now at step 2.
+    """
 
     def fill_and_submit(page: Page, email: str) -> None:
         if not page.url.endswith(LOGIN_PATH):
             page.goto(LOGIN_PATH)
+        device = _authenticator_for(email)
         page.locator("#id_username").fill(email)
         page.locator("#id_password").fill(PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
+        if device is not None:
+            expect(page).to_have_url(re.compile(r"/comptes/second-facteur/"))
+            page.locator("#id_code").fill(totp_code(device))
+            page.get_by_role("button", name="Valider", exact=True).click()
         expect(page).to_have_url(re.compile(r"/territoires/$"))
 
     return fill_and_submit

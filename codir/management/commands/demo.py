@@ -22,6 +22,7 @@ from codir.revue.demo import ensure_demo_revues
 from communes import services
 from communes.importer import find_epci, load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Seat, Territoire
+from comptes.demo import DEMO_TOTP_SECRET, demo_devices, ensure_demo_second_factors
 from decisions import services as decisions
 from decisions.models import Proposition
 from reseaux import services as portfolio
@@ -217,6 +218,8 @@ class Command(BaseCommand):
             admin = Agent.objects.filter(email="admin@codir.test").first()
             if admin is None:
                 Agent.objects.create_superuser("admin@codir.test", password, first_name="Admin", last_name="Plateforme")
+            demo_emails = [persona.email for persona in PERSONAS] + [facilitator.email, "admin@codir.test"]
+            ensure_demo_second_factors(demo_emails, self.stdout.write)
         mortagne = Territoire.objects.get(siren=MORTAGNE_SIREN)
         self.stdout.write(self.style.SUCCESS(f"\nTerritoire de démonstration : {mortagne.name} — /t/{mortagne.slug}/"))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {password}) :")
@@ -225,6 +228,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {persona.label:<55} {persona.email}")
         self.stdout.write(f"  {'Facilitatrice (CNFPT), accompagne les deux territoires':<55} {facilitator.email}")
         self.stdout.write(f"  {'Administration technique (/admin/)':<55} admin@codir.test")
+        if demo_devices():
+            self.stdout.write(
+                "Double authentification obligatoire pour le DGS de l'EPCI, la facilitatrice et l'administration : "
+                f"ajoutez la clé {DEMO_TOTP_SECRET} à une application d'authentification, "
+                "ou lisez le code du moment avec « python manage.py code_demo »."
+            )
 
     def _ensure_persona(self, persona: Persona, password: str) -> None:
         territoire = Territoire.objects.get(siren=persona.epci_siren)
