@@ -173,6 +173,8 @@ SECOND_FACTOR_MAX_FAILURES = 5
 SECOND_FACTOR_RECHECK_SECONDS = 5 * 60
 # The administration does not display the TOTP secrets (anyone who reads one can produce the agent's codes).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# An API token stops working after this many days (and sooner: see comptes/tokens.py).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", default=30)
 # --- end second factor ---
 
 # --- Login throttling (django-axes) : comptes/throttling.py ---
@@ -246,7 +248,7 @@ TASKS = {
 REST_FRAMEWORK = {
     # Token first, so an anonymous call gets 401 with a WWW-Authenticate header rather than 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "comptes.tokens.ExpiringTokenAuthentication",  # DRF's, with an expiry and revocations
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -124,8 +124,10 @@ class AgentManager(BaseUserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, email: str) -> "Agent":
-        # E-mail addresses are compared without case: people type them every which way.
-        return self.get(email__iexact=email)
+        # E-mail addresses are compared without case: people type them every which way. Lower-casing in Python
+        # and in SQL, rather than `iexact` (UPPER() on PostgreSQL), keeps lookalikes out: UPPER('ı') is 'I',
+        # so "sophıe@…" would open sophie@…'s account and dodge the lockout counted on "sophıe@…".
+        return self.alias(email_lower=Lower("email")).get(email_lower=str(email).strip().lower())
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "Agent":
         if not email:

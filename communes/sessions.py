@@ -14,6 +14,7 @@ from django.contrib.auth import logout
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from communes.journal import journal_record
 from communes.models import Agent
@@ -62,7 +63,9 @@ class SessionLimitsMiddleware:
 
 @transaction.atomic
 def sessions_revoke(*, agent: Agent) -> None:
-    """End every session of the agent, this one included, at its next request (« me déconnecter partout »)."""
+    """End every session of the agent, this one included, at its next request (« me déconnecter partout »),
+    and delete their API token: a leaked token is exactly what this button is pressed for."""
     agent.sessions_revoked_at = timezone.now()
     agent.save(update_fields=["sessions_revoked_at"])
+    Token.objects.filter(user=agent).delete()
     journal_record(action="communes.sessions.revoked", actor=agent, territoire=None, target=agent)

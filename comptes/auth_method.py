@@ -1,7 +1,7 @@
 """How the current session was opened: by password (then a second factor may be due) or by ProConnect.
 
-ProConnect's identity providers handle the second factor themselves, so a ProConnect session is never
-asked for ours.
+A ProConnect session is spared our second factor only when its identity provider declared one
+(`comptes.proconnect.session.second_factor_done_by_provider`); otherwise it is gated like a password session.
 """
 
 from django.http import HttpRequest

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from comptes.proconnect.session import session_identity
+from comptes.proconnect.session import second_factor_done_by_provider, session_identity
 
 
 def proconnect(request: HttpRequest) -> dict:
@@ -11,4 +11,5 @@ def proconnect(request: HttpRequest) -> dict:
     return {
         "proconnect_enabled": settings.PROCONNECT_ENABLED,
         "proconnect_identity": SimpleLazyObject(lambda: session_identity(request)),
+        "second_factor_by_provider": SimpleLazyObject(lambda: second_factor_done_by_provider(request)),
     }

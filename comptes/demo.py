@@ -1,7 +1,8 @@
 """The demo's second factors: the accounts that must have one get an authenticator app with a published secret.
 
 A visitor trying the demo adds `DEMO_TOTP_SECRET` to any authenticator app, or reads the current code with
-`python manage.py code_demo`. The secret is public: it is refused outside the demo (see `code_demo`).
+`python manage.py code_demo`. The secret is public: the demo command gives it only with DEBUG on; outside
+that, the accounts enrol their own app at their first login.
 """
 
 import base64

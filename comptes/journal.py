@@ -31,7 +31,8 @@ def _typed_username(username: str) -> str:
 
 @receiver(user_logged_in, dispatch_uid="comptes_login_journal")
 def login_recorded(sender, request: HttpRequest | None, user: Agent, **kwargs) -> None:
-    """A session opened: remember how (a ProConnect session is not asked for our second factor) and say so."""
+    """A session opened: remember how (a ProConnect session whose provider checked a second factor is not
+    asked for ours) and say so."""
     method = PROCONNECT if getattr(user, "backend", "") == PROCONNECT_BACKEND else PASSWORD
     data: dict = {"method": method}
     if request is not None:

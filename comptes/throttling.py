@@ -1,8 +1,9 @@
 """Login throttling with django-axes: who is the client, what a locked-out person sees."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -21,7 +22,8 @@ def username_of(request: HttpRequest, credentials: dict | None) -> str:
     username = (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD)
     if username is None:
         username = request.POST.get(settings.AXES_USERNAME_FORM_FIELD, "")
-    return str(username).strip().lower()
+    # Cut to the column django-axes writes it to: a 10,000-character "address" is a failure, not a 500.
+    return str(username).strip().lower()[:255]
 
 
 def lockout_response(
@@ -29,5 +31,15 @@ def lockout_response(
 ) -> HttpResponse:
     """The French 429 page: why, and when to try again."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.path.startswith("/api/"):
+        detail = _(
+            "Trop de tentatives de connexion ont échoué pour ce compte depuis cette adresse : "
+            "réessayez dans %(minutes)s minutes."
+        ) % {"minutes": minutes}
+        response = JsonResponse({"detail": detail}, status=429)
+        response["Retry-After"] = str(minutes * 60)
+        return response
     # Rendered here: the middleware that calls this sits outside the template response machinery.
-    return render(request, "comptes/lockout.html", {"cooloff_minutes": minutes}, status=429)
+    response = render(request, "comptes/lockout.html", {"cooloff_minutes": minutes}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

@@ -23,9 +23,10 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
+from communes.journal import journal_record
 from communes.models import Agent
-from comptes.auth_method import is_proconnect
-from comptes.forms import PasswordConfirmForm, RecoveryCodeForm, TotpCodeForm
+from comptes.forms import LoginForm, PasswordConfirmForm, RecoveryCodeForm, TotpCodeForm
+from comptes.proconnect.session import second_factor_done_by_provider
 from comptes.second_factor import session as sf_session
 from comptes.second_factor.history import account_history
 from comptes.second_factor.policy import second_factor_status
@@ -76,13 +77,24 @@ class LoginView(auth_views.LoginView):
     have a factor and have none to the enrollment page.
     """
 
+    authentication_form = LoginForm
     redirect_authenticated_user = True
     template_name = "registration/login.html"
 
     def form_valid(self, form):
         agent = form.get_user()
         if confirmed_totp_device(agent) is not None:
+            # A new session key for the pending login, as `login()` does for a session: a key planted in the
+            # person's browser beforehand (session fixation) must not carry their half-open login.
+            self.request.session.cycle_key()
             sf_session.pending_login_start(self.request.session, agent=agent, backend=agent.backend)
+            # Journaled now: someone with the password who never types a code leaves a line the agent sees.
+            journal_record(
+                action="comptes.login.password_ok_code_pending",
+                actor=agent,
+                territoire=None,
+                data={"ip": client_ip(self.request)},
+            )
             return redirect(_with_next(reverse("second_factor_verify"), self.get_redirect_url()))
         response = super().form_valid(form)
         # Read once now, so that the next pages find the verdict in the session.
@@ -105,7 +117,7 @@ class SecondFactorVerifyView(View):
         self.next_url = _next_url(request)
         self.pending = None
         if request.user.is_authenticated:
-            if sf_session.is_verified(request.session) or is_proconnect(request):
+            if sf_session.is_verified(request.session) or second_factor_done_by_provider(request):
                 return redirect(self.next_url)
             self.agent = request.user
         else:
@@ -206,7 +218,7 @@ class SecurityView(LoginRequiredMixin, View):
             "status": status,
             "recovery_remaining": recovery_codes_remaining(agent) if status.enabled else 0,
             "history": account_history(agent),
-            "proconnect": is_proconnect(request),
+            "proconnect": second_factor_done_by_provider(request),
         }
         return render(request, "comptes/security.html", context)
 
@@ -216,14 +228,15 @@ class EnrollView(LoginRequiredMixin, View):
     """Enrol an authenticator app: scan the QR code (or type the secret), confirm with a first code.
 
     Reached from the security page, by the middleware (an agent who must have a factor and has none), or
-    after the password was confirmed to replace a lost device.
+    after the password was confirmed to replace a lost device. The device being enrolled is this session's
+    (its id is kept in the session): another session never sees its secret.
     """
 
     template_name = "comptes/second_factor_enroll.html"
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and confirmed_totp_device(request.user) is not None:
-            if not sf_session.is_verified(request.session) and not is_proconnect(request):
+            if not sf_session.is_verified(request.session) and not second_factor_done_by_provider(request):
                 return redirect(_with_next(reverse("second_factor_verify"), _next_url(request)))
             if not sf_session.replacing(request.session):
                 messages.info(request, _("La double authentification est déjà activée sur votre compte."))
@@ -238,7 +251,9 @@ class EnrollView(LoginRequiredMixin, View):
         if not form.is_valid():
             return self._render(form, status=400)
         try:
-            verification = totp_enrollment_confirm(agent=request.user, code=form.cleaned_data["code"])
+            verification = totp_enrollment_confirm(
+                agent=request.user, device_id=sf_session.enrolling(request.session), code=form.cleaned_data["code"]
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("account_security")
@@ -253,6 +268,7 @@ class EnrollView(LoginRequiredMixin, View):
             return self._render(form, status=400)
         replaced = sf_session.replacing(request.session)
         sf_session.replacing_end(request.session)
+        sf_session.enrolling_end(request.session)
         sf_session.session_mark_verified(request.session, agent=request.user, kind=verification.kind)
         if replaced:
             messages.success(request, _("Votre nouvelle application d'authentification est enregistrée."))
@@ -264,7 +280,9 @@ class EnrollView(LoginRequiredMixin, View):
         return redirect(_next_url(request) if request.POST.get("next") else reverse("account_security"))
 
     def _render(self, form, status=200) -> HttpResponse:
-        device = totp_enrollment_start(agent=self.request.user)
+        # The device of this session's enrollment: its secret is shown to this session only.
+        device = totp_enrollment_start(agent=self.request.user, device_id=sf_session.enrolling(self.request.session))
+        sf_session.enrolling_set(self.request.session, device.pk)
         context = {
             "form": form,
             "provisioning": totp_provisioning(device),
@@ -282,21 +300,6 @@ def _recovery_codes_page(request: HttpRequest, codes: list[str], *, continue_url
     return render(request, "comptes/second_factor_recovery_codes.html", {"codes": codes, "continue_url": continue_url})
 
 
-@method_decorator(never_cache, name="dispatch")
-class RecoveryCodesView(LoginRequiredMixin, View):
-    """Generate (again) the ten recovery codes; the previous ones stop working."""
-
-    http_method_names = ["post"]
-
-    def post(self, request):
-        try:
-            codes = recovery_codes_generate(agent=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("account_security")
-        return _recovery_codes_page(request, codes, continue_url=reverse("account_security"))
-
-
 class _PasswordConfirmView(LoginRequiredMixin, View):
     """A page that asks the password again before a sensitive change."""
 
@@ -305,10 +308,10 @@ class _PasswordConfirmView(LoginRequiredMixin, View):
     submit_label: str
 
     def get(self, request):
-        return self._render(PasswordConfirmForm(agent=request.user))
+        return self._render(PasswordConfirmForm(agent=request.user, request=request))
 
     def post(self, request):
-        form = PasswordConfirmForm(request.POST, agent=request.user)
+        form = PasswordConfirmForm(request.POST, agent=request.user, request=request)
         if not form.is_valid():
             return self._render(form, status=400)
         return self.confirmed(request)
@@ -324,6 +327,27 @@ class _PasswordConfirmView(LoginRequiredMixin, View):
             "submit_label": self.submit_label,
         }
         return render(self.request, "comptes/security_confirm_password.html", context, status=status)
+
+
+@method_decorator([never_cache, sensitive_post_parameters("password")], name="dispatch")
+class RecoveryCodesView(_PasswordConfirmView):
+    """Generate (again) the ten recovery codes, after the password: they open the account as the app does,
+    so a stolen session must not be able to take a set. The previous codes stop working. (Right after an
+    enrollment they are generated without this page: the code just typed is the proof.)"""
+
+    title = gettext_lazy("Générer de nouveaux codes de secours")
+    explanation = gettext_lazy(
+        "Vous allez recevoir dix nouveaux codes de secours ; les précédents cesseront de fonctionner."
+    )
+    submit_label = gettext_lazy("Générer les codes")
+
+    def confirmed(self, request) -> HttpResponse:
+        try:
+            codes = recovery_codes_generate(agent=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("account_security")
+        return _recovery_codes_page(request, codes, continue_url=reverse("account_security"))
 
 
 @method_decorator(sensitive_post_parameters("password"), name="dispatch")

@@ -59,6 +59,7 @@ def test_the_demo_accounts_that_must_have_a_second_factor_have_the_published_one
     from comptes.second_factor.policy import second_factor_required
 
     settings.MEDIA_ROOT = tmp_path
+    settings.DEBUG = True  # as scripts/demo.sh runs it (the test runner turns DEBUG off)
     output = StringIO()
     call_command("demo", password="Demo-test-2026", stdout=output)
     assert DEMO_TOTP_SECRET in output.getvalue()
@@ -76,3 +77,13 @@ def test_the_demo_accounts_that_must_have_a_second_factor_have_the_published_one
         code = f"{TOTP(device.bin_key, device.step, device.t0, device.digits).token():06d}"
     assert f"Code du moment : {code}" in printed.getvalue()
     assert "dgs.epci@paysdemortagne.test" in printed.getvalue()
+
+
+def test_without_debug_the_demo_gives_nobody_the_published_second_factor(settings, tmp_path):
+    from comptes.demo import demo_devices
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.DEBUG = False
+    call_command("demo", password="Un-autre-mot-de-passe-2026", stdout=StringIO())
+    assert Agent.objects.filter(email="admin@codir.test", is_superuser=True).exists()
+    assert demo_devices() == []

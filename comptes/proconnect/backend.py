@@ -16,7 +16,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from communes.models import Agent
 from comptes.proconnect.agents import ProConnectClaims, proconnect_login_accept
 from comptes.proconnect.discovery import ProviderConfiguration, provider_configuration
-from comptes.proconnect.session import SessionIdentity
+from comptes.proconnect.session import SessionIdentity, amr_values
 
 # Clocks drift a little between ProConnect and us; its tokens live about a minute.
 LEEWAY_SECONDS = 30
@@ -88,11 +88,27 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         # URL that happens to carry ?code=…&state=….
         if request is None or not kwargs.get("nonce") or not settings.PROCONNECT_ENABLED:
             return None
-        return super().authenticate(request, **kwargs)
+        agent = super().authenticate(request, **kwargs)
+        if agent is None:
+            # Returning None would make Django send `user_login_failed`, which django-axes counts as a wrong
+            # password (for the username "", from this address): a ProConnect callback ends on our pages instead.
+            raise InvalidProviderResponse("the callback authenticated nobody")
+        return agent
 
     def get_user(self, user_id) -> Agent | None:
         # The library's get_user skips the is_active check: a deactivated agent's session must end at once.
         return ModelBackend.get_user(self, user_id)
+
+    def get_token(self, payload: dict) -> dict:
+        """The token endpoint's answer: a JSON object with an access token and an id_token, or refused."""
+        token_info = super().get_token(payload)
+        # The library reads it with .get(): a list or a string would end in a 500.
+        if not isinstance(token_info, dict):
+            raise InvalidProviderResponse("token endpoint answer is not a JSON object")
+        for name in ("access_token", "id_token"):
+            if not isinstance(token_info.get(name), str) or not token_info[name]:
+                raise InvalidProviderResponse(f"token endpoint answer without {name}")
+        return token_info
 
     def store_tokens(self, access_token: str, id_token: str) -> None:
         # Nothing in the session yet: login() may start a new one. The view stores the id_token after it.
@@ -105,7 +121,7 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         key = self.retrieve_matching_jwk(token)
         issuer = self.provider.issuer
         if id_token:
-            return jwt.decode(
+            payload = jwt.decode(
                 token,
                 key,
                 algorithms=[algorithm],
@@ -114,6 +130,14 @@ class ProConnectBackend(OIDCAuthenticationBackend):
                 leeway=LEEWAY_SECONDS,
                 options={"require": ID_TOKEN_CLAIMS},
             )
+            # PyJWT accepts an audience list that merely contains ours; a token also meant for another client
+            # could be replayed by it (OpenID Connect Core 3.1.3.7: untrusted audiences are refused).
+            client_id = self.OIDC_RP_CLIENT_ID
+            if payload["aud"] not in (client_id, [client_id]):
+                raise InvalidProviderResponse("id_token also meant for another audience")
+            if "azp" in payload and payload["azp"] != client_id:
+                raise InvalidProviderResponse("id_token authorized for another party")
+            return payload
         claims = jwt.decode(token, key, algorithms=[algorithm], leeway=LEEWAY_SECONDS, options={"verify_aud": False})
         # A signed userinfo SHOULD name its issuer and audience (OpenID Connect Core 5.3.2): checked when there.
         if "iss" in claims and claims["iss"] != issuer:
@@ -159,5 +183,8 @@ class ProConnectBackend(OIDCAuthenticationBackend):
         if not claims.email:
             raise InvalidProviderResponse("userinfo without an email")
         login = proconnect_login_accept(claims=claims)
-        setattr(self.request, COMPLETED_ATTRIBUTE, CompletedLogin(id_token=id_token, identity=login.identity(claims)))
+        # How the identity provider authenticated the person is in the id_token, which we asked for it
+        # (`claims` parameter of the login view): it decides whether our second factor is still due.
+        identity = login.identity(claims, amr=amr_values(payload.get("amr")))
+        setattr(self.request, COMPLETED_ATTRIBUTE, CompletedLogin(id_token=id_token, identity=identity))
         return login.agent

@@ -1,6 +1,8 @@
 """The pages of a ProConnect login and logout: off (404) unless ProConnect is configured, never a 500."""
 
+import json
 import logging
+import re
 from urllib.parse import urlencode
 
 import jwt
@@ -15,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, get_random_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import View
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
@@ -37,6 +40,38 @@ PROVIDER_FAILURES = (
     KeyError,
     TypeError,
 )
+
+
+# Asked at every login: the id_token then says how the identity provider authenticated the person (`amr`),
+# which decides whether our second factor is still due (comptes.proconnect.session). ProConnect accepts this
+# `claims` parameter; it refuses any authorization parameter it does not list.
+AMR_CLAIMS_REQUEST = json.dumps({"id_token": {"amr": {"essential": True}}}, separators=(",", ":"))
+
+# The `error` codes of an authorization response (RFC 6749 4.1.2.1, OpenID Connect Core 3.1.2.6) that deserve
+# their own words; any other gets the generic message. The provider's text is never shown: anyone can forge it.
+PROVIDER_ERROR_MESSAGES = {
+    "access_denied": gettext_lazy(
+        "Vous avez annulé la connexion avec ProConnect, ou votre fournisseur d'identité l'a refusée. Vous pouvez "
+        "recommencer, ou vous connecter avec votre adresse électronique et votre mot de passe si vous en avez un."
+    ),
+    "server_error": gettext_lazy(
+        "ProConnect a rencontré une erreur. Réessayez dans quelques minutes, ou connectez-vous avec votre "
+        "adresse électronique et votre mot de passe si vous en avez un."
+    ),
+    "temporarily_unavailable": gettext_lazy(
+        "ProConnect est momentanément indisponible. Réessayez dans quelques minutes, ou connectez-vous avec "
+        "votre adresse électronique et votre mot de passe si vous en avez un."
+    ),
+}
+PROVIDER_ERROR_GENERIC = gettext_lazy(
+    "La connexion a été interrompue ou refusée du côté de ProConnect. Vous pouvez recommencer, "
+    "ou vous connecter avec votre adresse électronique et votre mot de passe si vous en avez un."
+)
+
+
+def _loggable(text: str) -> str:
+    """An error code as the logs may keep it: short, and nothing that could start a forged log line."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "?", text[:64])
 
 
 def _enabled_or_404() -> None:
@@ -110,11 +145,12 @@ class ProConnectLoginView(OIDCAuthenticationRequestView):
         return super().get(request)
 
     def get_extra_params(self, request: HttpRequest) -> dict:
+        params = {"claims": AMR_CLAIMS_REQUEST}
         # After a refusal, ProConnect would silently reuse the identity it just vouched for (single sign-on):
         # `prompt=login` makes the identity provider ask again, so that another identity can be chosen.
         if request.GET.get("reconnexion"):
-            return {"prompt": "login"}
-        return {}
+            params["prompt"] = "login"
+        return params
 
 
 class ProConnectCallbackView(OIDCAuthenticationCallbackView):
@@ -123,24 +159,17 @@ class ProConnectCallbackView(OIDCAuthenticationCallbackView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _enabled_or_404()
-        if error := request.GET.get("error"):
-            super().get(request)  # forgets the state, so that it cannot be replayed
-            logger.info("ProConnect login: the provider answered %s", error[:100])
-            return _problem(
-                request,
-                title=_("ProConnect n'a pas pu vous identifier"),
-                message=_(
-                    "La connexion a été interrompue ou refusée du côté de ProConnect. Vous pouvez recommencer, "
-                    "ou vous connecter avec votre adresse électronique et votre mot de passe si vous en avez un."
-                ),
-                detail=error[:100],
-                status=400,
-            )
         state = request.GET.get("state", "")
         states = request.session.get("oidc_states")
-        if "code" not in request.GET or not isinstance(states, dict) or state not in states:
-            # The library would answer 400 without a word (SuspiciousOperation) or send us elsewhere.
-            logger.warning("ProConnect login: callback without a known state")
+        known_state = bool(state) and isinstance(states, dict) and state in states
+        if error := request.GET.get("error"):
+            # Not the library's handling: it logs out whoever is logged in, on a link anyone can send.
+            return self._provider_error(request, error, state if known_state else None)
+        if not request.GET.get("code") or not known_state:
+            # Checked here, before the library: with an empty code it would call authenticate() for nothing,
+            # which Django reports as a failed login (django-axes would count it against this address); with an
+            # unknown state it would answer 400 without a word (SuspiciousOperation) or send us elsewhere.
+            logger.warning("ProConnect login: callback without a code or a known state")
             return _stale_request(request)
         try:
             return super().get(request)
@@ -152,6 +181,24 @@ class ProConnectCallbackView(OIDCAuthenticationCallbackView):
         except PROVIDER_FAILURES:
             logger.warning("ProConnect login: the provider's answer did not verify", exc_info=True)
             return _unverified(request)
+
+    def _provider_error(self, request: HttpRequest, error: str, state: str | None) -> HttpResponse:
+        """The provider ended the login with an error: a fixed French page, the current session untouched."""
+        if state is None:
+            logger.info("ProConnect login: an error %s without a known state", _loggable(error))
+            return _stale_request(request)
+        states = request.session["oidc_states"]
+        del states[state]  # this login is over: its state cannot be replayed
+        request.session["oidc_states"] = states  # reassigned so that the session knows it changed
+        logger.info("ProConnect login: the provider answered %s", _loggable(error))
+        known = error in PROVIDER_ERROR_MESSAGES
+        return _problem(
+            request,
+            title=_("ProConnect n'a pas pu vous identifier"),
+            message=str(PROVIDER_ERROR_MESSAGES.get(error, PROVIDER_ERROR_GENERIC)),
+            detail=error if known else "",  # one of our own codes, never the provider's text
+            status=400,
+        )
 
     def login_failure(self) -> HttpResponse:
         return _stale_request(self.request)

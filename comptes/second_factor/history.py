@@ -13,6 +13,7 @@ HISTORY_LENGTH = 20
 # French labels of the `comptes.*` journal actions; an action missing here is shown by its code.
 ACTION_LABELS = {
     "comptes.login.succeeded": _("Connexion"),
+    "comptes.login.password_ok_code_pending": _("Mot de passe correct, code de vérification pas encore saisi"),
     "comptes.login.failed": _("Échec de connexion (mot de passe)"),
     "comptes.login.locked_out": _("Connexion bloquée après trop d'échecs"),
     "comptes.proconnect.refused": _("Connexion ProConnect refusée"),
@@ -23,6 +24,7 @@ ACTION_LABELS = {
     "comptes.second_factor.recovery_codes_generated": _("Nouveaux codes de secours"),
     "comptes.second_factor.recovery_code_used": _("Code de secours utilisé"),
     "comptes.second_factor.failed": _("Code de vérification erroné"),
+    "comptes.api_token.issued": _("Nouveau jeton d'API"),
 }
 
 METHOD_LABELS = {
@@ -32,6 +34,7 @@ METHOD_LABELS = {
 FACTOR_LABELS = {
     "totp": _("application d'authentification"),
     "recovery": _("code de secours"),
+    "none": _("sans double authentification"),
 }
 
 

@@ -15,12 +15,13 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 
-from comptes.auth_method import is_proconnect
+from comptes.proconnect.session import second_factor_done_by_provider
 from comptes.second_factor.policy import SecondFactorStatus
 from comptes.second_factor.session import is_verified, session_status
 
-# The pages an unverified session may still open: passing or enrolling the factor, and leaving.
-EXEMPT_URL_NAMES = {"second_factor_verify", "second_factor_enroll", "logout", "logout_everywhere"}
+# The pages an unverified session may still open: passing or enrolling the factor, and leaving. Not « me
+# déconnecter partout »: with the password alone, it would close the verified sessions of the real agent.
+EXEMPT_URL_NAMES = {"second_factor_verify", "second_factor_enroll", "logout"}
 EXEMPT_PREFIXES = ("/i18n/", "/comptes/proconnect/")
 
 
@@ -60,7 +61,7 @@ class SecondFactorRequiredMiddleware:
         return self._gate(request) or self.get_response(request)
 
     def _gate(self, request: HttpRequest) -> HttpResponse | None:
-        if not request.user.is_authenticated or is_verified(request.session) or is_proconnect(request):
+        if not request.user.is_authenticated or is_verified(request.session) or second_factor_done_by_provider(request):
             return None
         if _exempt(request):
             return None

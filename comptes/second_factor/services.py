@@ -7,11 +7,12 @@ and one `StaticDevice` holding the recovery codes. Each service is one transacti
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django_otp.models import Device
@@ -21,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from communes.journal import journal_record
 from communes.models import Agent
 from comptes.second_factor.policy import second_factor_required
+from comptes.tokens import api_tokens_revoke
 
 TOTP = "totp"
 RECOVERY = "recovery"
@@ -35,6 +37,8 @@ RECOVERY_CODE_LENGTH = 10
 RECOVERY_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 RECOVERY_CODE_SALT = "comptes.second_factor.recovery_code"
 TOTP_CODE = re.compile(r"\d{6}")
+# An enrollment not confirmed within this delay is started again, with a new secret.
+ENROLLMENT_MAX_AGE = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -136,28 +140,47 @@ def code_verify(*, agent: Agent, code: str, ip: str, via: str) -> Verification:
     return Verification(kind=kind)
 
 
-@transaction.atomic
-def totp_enrollment_start(*, agent: Agent) -> TOTPDevice:
-    """The agent's authenticator app being enrolled: unconfirmed, so it opens nothing yet.
+def _enrolling_device(agent: Agent, device_id: int | None, *, for_update: bool = False) -> TOTPDevice | None:
+    """The unconfirmed device this session is enrolling, while it is recent enough to be trusted."""
+    if device_id is None:
+        return None
+    devices = TOTPDevice.objects.select_for_update() if for_update else TOTPDevice.objects
+    return devices.filter(
+        pk=device_id,
+        user=agent,
+        confirmed=False,
+        created_at__gt=timezone.now() - ENROLLMENT_MAX_AGE,
+    ).first()
 
-    The same device (the same secret) is returned until it is confirmed, so reloading the page does not
-    change the QR code a phone may already have scanned.
+
+@transaction.atomic
+def totp_enrollment_start(*, agent: Agent, device_id: int | None = None) -> TOTPDevice:
+    """The agent's authenticator app being enrolled in one session: unconfirmed, so it opens nothing yet.
+
+    `device_id` is the device this session is already enrolling (the caller keeps it in the session): while
+    it is unconfirmed and younger than `ENROLLMENT_MAX_AGE` it is returned again, so reloading the page does
+    not change the QR code a phone may already have scanned. Otherwise the agent's other unconfirmed devices
+    are deleted and a new one is created: a secret is only ever shown to the session that created it, so
+    someone who once had the password cannot plant a secret that the agent scans later.
     """
-    device = TOTPDevice.objects.filter(user=agent, confirmed=False).order_by("pk").first()
+    device = _enrolling_device(agent, device_id)
     if device is None:
+        TOTPDevice.objects.filter(user=agent, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=agent, name=TOTP_DEVICE_NAME, confirmed=False)
     return device
 
 
 @transaction.atomic
-def totp_enrollment_confirm(*, agent: Agent, code: str) -> Verification:
-    """Confirm the device being enrolled with a first code of the app.
+def totp_enrollment_confirm(*, agent: Agent, device_id: int | None, code: str) -> Verification:
+    """Confirm the device this session is enrolling (`device_id`, see `totp_enrollment_start`) with a first
+    code of the app.
 
     On success it becomes the agent's only authenticator app: an older one (a lost phone) is deleted and
-    the journal says `comptes.second_factor.device_replaced`, else `comptes.second_factor.enabled`.
-    Recovery codes are kept. Raises ValidationError when no enrollment is under way.
+    the journal says `comptes.second_factor.device_replaced`, else `comptes.second_factor.enabled`. The
+    agent's API token is deleted: it was given under the previous rule. Recovery codes are kept. Raises
+    ValidationError when this session has no enrollment under way (none, another session's, or too old).
     """
-    device = TOTPDevice.objects.select_for_update().filter(user=agent, confirmed=False).order_by("pk").first()
+    device = _enrolling_device(agent, device_id, for_update=True)
     if device is None:
         raise ValidationError(_("Aucune activation n'est en cours : recommencez depuis la page Sécurité."))
     allowed, details = device.verify_is_allowed()
@@ -170,6 +193,7 @@ def totp_enrollment_confirm(*, agent: Agent, code: str) -> Verification:
     others.delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    api_tokens_revoke(agent=agent)
     journal_record(
         action="comptes.second_factor.device_replaced" if replaced else "comptes.second_factor.enabled",
         actor=agent,
@@ -209,7 +233,8 @@ def recovery_codes_generate(*, agent: Agent) -> list[str]:
 
 @transaction.atomic
 def second_factor_disable(*, agent: Agent) -> None:
-    """Turn the second factor off: the authenticator app and the recovery codes are deleted.
+    """Turn the second factor off: the authenticator app, the recovery codes and the API token (given with a
+    code that no longer exists) are deleted.
 
     Refused (ValidationError) for an agent who must have one.
     """
@@ -218,5 +243,6 @@ def second_factor_disable(*, agent: Agent) -> None:
     deleted, _details = TOTPDevice.objects.filter(user=agent, confirmed=True).delete()
     TOTPDevice.objects.filter(user=agent).delete()
     StaticDevice.objects.filter(user=agent).delete()
+    api_tokens_revoke(agent=agent)
     if deleted:
         journal_record(action="comptes.second_factor.disabled", actor=agent, territoire=None)

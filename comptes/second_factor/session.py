@@ -10,6 +10,8 @@ Keys:
   the password was right, the code is still due; nobody is logged in yet.
 - ``comptes_second_factor_failures``: wrong codes typed in a session that is open but not yet verified.
 - ``comptes_second_factor_replacing``: when the password was confirmed to replace the device.
+- ``comptes_second_factor_enrolling``: the id of the unconfirmed device this session is enrolling; its secret
+  is shown to this session only (see `services.totp_enrollment_start`).
 """
 
 import time
@@ -26,6 +28,7 @@ VERDICT = "comptes_second_factor_required"
 PENDING = "comptes_second_factor_pending"
 FAILURES = "comptes_second_factor_failures"
 REPLACING = "comptes_second_factor_replacing"
+ENROLLING = "comptes_second_factor_enrolling"
 
 # How long the password confirmation that opens a device replacement stays valid.
 REPLACING_SECONDS = 10 * 60
@@ -120,3 +123,16 @@ def replacing(session: SessionBase) -> bool:
 
 def replacing_end(session: SessionBase) -> None:
     session.pop(REPLACING, None)
+
+
+def enrolling(session: SessionBase) -> int | None:
+    """The id of the device this session is enrolling, if any."""
+    return session.get(ENROLLING)
+
+
+def enrolling_set(session: SessionBase, device_id: int) -> None:
+    session[ENROLLING] = device_id
+
+
+def enrolling_end(session: SessionBase) -> None:
+    session.pop(ENROLLING, None)

@@ -64,6 +64,10 @@ class FakeProConnect:
 
     def __init__(self) -> None:
         self.kid = "cle-proconnect-1"
+        # What the identity provider declares when asked for `amr` (claims parameter): by default a password,
+        # as ProConnect's own identity provider without an authenticator app; None: it declares nothing.
+        self.amr: list[str] | None = ["pwd"]
+        self.token_body: bytes | None = None  # what the token endpoint answers instead of its JSON object
         self.codes: dict[str, dict] = {}
         self.access_tokens: dict[str, dict] = {}
         self.requests: list[tuple[str, str]] = []
@@ -88,8 +92,9 @@ class FakeProConnect:
     def authorize(self, authorize_url: str, userinfo: dict, **id_token_claims: Any) -> str:
         """Check the authorization request as ProConnect does, and issue a code for this identity.
 
-        `id_token_claims` replace claims of the id_token (e.g. `nonce`, `exp`), `sign_with` signs it with
-        another key.
+        `id_token_claims` replace claims of the id_token (e.g. `nonce`, `exp`, `amr`), `sign_with` signs it
+        with another key. The id_token carries `amr` only when the `claims` parameter asked for it, as at
+        ProConnect.
         """
         parts = urlsplit(authorize_url)
         assert f"{parts.scheme}://{parts.netloc}{parts.path}" == self.endpoints["authorization_endpoint"]
@@ -98,13 +103,16 @@ class FakeProConnect:
         assert query["client_id"] == CLIENT_ID
         assert len(query["state"]) >= 32 and len(query["nonce"]) >= 32
         # ProConnect refuses any parameter it does not list.
-        assert set(query) <= {"response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt"}, query
+        allowed = {"response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "prompt", "claims"}
+        assert set(query) <= allowed | {"idp_hint", "login_hint"}, query
+        requested = json.loads(query.get("claims", "{}"))  # a JSON object, or ProConnect answers an error
         code = secrets.token_urlsafe(16)
         self.codes[code] = {
             "redirect_uri": query["redirect_uri"],
             "nonce": query["nonce"],
             "userinfo": userinfo,
             "id_token_claims": id_token_claims,
+            "amr_requested": "amr" in requested.get("id_token", {}),
         }
         return code
 
@@ -128,6 +136,8 @@ class FakeProConnect:
             raise requests.ConnectionError(f"{url}: network unreachable")
         if url != self.endpoints["token_endpoint"]:
             raise requests.ConnectionError(f"{url}: unknown to the test provider")
+        if self.token_body is not None:
+            return _response(url, 200, self.token_body, "application/json; charset=utf-8")
         data = data or {}
         grant = self.codes.pop(data.get("code", ""), None)  # a code works once
         if (
@@ -160,6 +170,8 @@ class FakeProConnect:
             "acr": "eidas1",
             "idp_id": grant["userinfo"].get("idp_id", ""),
         }
+        if grant["amr_requested"] and self.amr is not None:
+            claims["amr"] = self.amr
         overrides = dict(grant["id_token_claims"])
         key = overrides.pop("sign_with", None)
         claims.update(overrides)

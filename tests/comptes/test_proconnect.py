@@ -1,6 +1,8 @@
 """ProConnect login, driven through the test client against a local OpenID provider (tests/comptes/oidc_provider.py):
 who gets in, with which SIRET, what is refused and written to the journal, and the logout round trip."""
 
+import json
+import logging
 import time
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,9 +19,10 @@ from communes.models import Agent, Collectivite, Invitation, JournalEntry, Membe
 from comptes.auth_method import PROCONNECT
 from comptes.auth_method import SESSION_KEY as AUTH_METHOD_KEY
 from comptes.proconnect.session import ID_TOKEN_KEY, IDENTITY_KEY
+from comptes.second_factor import services as sf_services
 from tests.comptes import oidc_provider
 from tests.comptes.oidc_provider import OTHER_KEY, FakeProConnect, identity
-from tests.conftest import PASSWORD, collectivite
+from tests.conftest import PASSWORD, collectivite, totp_code
 from tests.test_settings import load_settings
 
 LOGIN = reverse("login")
@@ -27,7 +30,13 @@ PROCONNECT_LOGIN = reverse("proconnect_login")
 CALLBACK = reverse("proconnect_callback")
 LOGOUT = reverse("logout")
 LOGOUT_CALLBACK = reverse("proconnect_logout_callback")
+HOME = reverse("mes_territoires")
+SECURITY = reverse("account_security")
+VERIFY = reverse("second_factor_verify")
+ENROLL = reverse("second_factor_enroll")
 BACKEND = "comptes.proconnect.ProConnectBackend"
+# What ProConnect's identity provider declares after a password and an authenticator app.
+WITH_TOTP = ["pwd", "totp", "mfa"]
 
 
 @pytest.fixture
@@ -114,6 +123,8 @@ def test_the_button_sends_to_the_provider_with_state_nonce_and_scopes_from_the_d
     assert len(request["state"]) >= 32 and len(request["nonce"]) >= 32
     # ProConnect answers an error to any parameter it does not list: no acr_values, no PKCE.
     assert "acr_values" not in request and "code_challenge" not in request
+    # The id_token must say how the identity provider authenticated the person: our second factor depends on it.
+    assert json.loads(request["claims"]) == {"id_token": {"amr": {"essential": True}}}
     assert request["state"] in client.session["oidc_states"]
     assert "prompt" not in request
 
@@ -153,12 +164,13 @@ def test_an_active_agent_logs_in_whatever_the_case_of_the_address(client, provid
     assert logged_in_as(client) == dgs_commune
     session = client.session
     assert session["_auth_user_backend"] == BACKEND
-    assert session[AUTH_METHOD_KEY] == PROCONNECT  # never asked for our second factor
+    assert session[AUTH_METHOD_KEY] == PROCONNECT
     assert session[IDENTITY_KEY] == {
         "siret": siret,
         "idp_id": "fia1v2",
         "uid": "4242",
         "structure": "Mortagne-sur-Sèvre",
+        "amr": ["pwd"],  # how the identity provider authenticated her: one factor
     }
     assert session[ID_TOKEN_KEY].count(".") == 2
     assert refusals() == []
@@ -332,16 +344,140 @@ def test_the_siret_of_an_invited_commune_is_checked(client, provider, mortagne, 
     assert (line.data["reason"], line.data["siret"], line.territoire) == ("siret_mismatch", other, mortagne)
 
 
+def invited_to_tiffauges_and_to_an_achards_commune_no_longer_acceptable(mortagne, achards, dgs_epci, outsider):
+    """Paul is invited by Mortagne for Tiffauges, and by the Achards for one of its communes; the sender of the
+    Achards invitation has left that territory since, so that invitation can no longer be accepted."""
+    tiffauges = collectivite(mortagne, "Tiffauges")
+    services.invitation_create(
+        territoire=mortagne, collectivite=tiffauges, email="paul@tiffauges.test", role="dgs", by=dgs_epci
+    )
+    achards_commune = Collectivite.objects.filter(territoire=achards, kind=Collectivite.Kind.COMMUNE).first()
+    services.invitation_create(
+        territoire=achards, collectivite=achards_commune, email="paul@tiffauges.test", role="dgs", by=outsider
+    )
+    Membership.objects.filter(agent=outsider).update(ended_at=timezone.now())
+    return tiffauges, achards_commune
+
+
+@pytest.mark.django_db
+def test_the_siret_of_an_invitation_that_could_not_be_accepted_is_refused_and_leaves_no_account(
+    client, provider, mortagne, achards, dgs_epci, outsider
+):
+    tiffauges, achards_commune = invited_to_tiffauges_and_to_an_achards_commune_no_longer_acceptable(
+        mortagne, achards, dgs_epci, outsider
+    )
+    response = proconnect_login(client, provider, identity("paul@tiffauges.test", achards_commune.siren + "00017"))
+
+    assert response.status_code == 403
+    assert logged_in_as(client) is None
+    assert not Agent.objects.filter(email="paul@tiffauges.test").exists()
+    # Everything was rolled back: the Tiffauges invitation still waits for Paul.
+    assert Invitation.objects.pending().filter(collectivite=tiffauges, email="paul@tiffauges.test").exists()
+    assert not JournalEntry.objects.filter(action="communes.invitation.accepted").exists()
+    [line] = refusals()
+    assert (line.data["reason"], line.territoire) == ("siret_mismatch", mortagne)
+
+
+@pytest.mark.django_db
+def test_the_employer_of_an_invited_person_is_a_collectivite_they_joined(
+    client, provider, mortagne, achards, dgs_epci, outsider
+):
+    tiffauges, _achards_commune = invited_to_tiffauges_and_to_an_achards_commune_no_longer_acceptable(
+        mortagne, achards, dgs_epci, outsider
+    )
+    response = proconnect_login(client, provider, identity("paul@tiffauges.test", tiffauges.siren + "00017"))
+
+    assert response.status_code == 302
+    agent = Agent.objects.get(email="paul@tiffauges.test")
+    assert agent.collectivite == tiffauges
+    assert [m.collectivite for m in Membership.objects.filter(agent=agent)] == [tiffauges]
+    assert client.session[IDENTITY_KEY]["structure"] == "Tiffauges"
+
+
 @pytest.mark.django_db
 def test_with_no_collectivite_known_any_siret_is_accepted_and_recorded(client, provider, facilitateur):
     cnfpt = "18003501500016"
+    provider.amr = WITH_TOTP  # a facilitator must have a second factor: this one passed it at ProConnect
     response = proconnect_login(client, provider, identity(facilitateur.email, cnfpt))
 
     assert response.status_code == 302
     assert logged_in_as(client) == facilitateur
-    assert client.session[IDENTITY_KEY] == {"siret": cnfpt, "idp_id": "fia1v2", "uid": "4242", "structure": ""}
+    assert client.session[IDENTITY_KEY] == {
+        "siret": cnfpt,
+        "idp_id": "fia1v2",
+        "uid": "4242",
+        "structure": "",
+        "amr": WITH_TOTP,
+    }
     page = client.get(reverse("mes_territoires")).content.decode()
     assert "Connecté·e avec ProConnect — SIRET 180 035 015 00016" in page
+
+
+# --- the second factor: spared only when the identity provider declared one ---------------------------------------
+
+
+def staff_with_an_authenticator_app() -> Agent:
+    admin = services.agent_create(email="admin@codir.test", first_name="Alex", last_name="Dupré", password=PASSWORD)
+    Agent.objects.filter(pk=admin.pk).update(is_staff=True, is_superuser=True)
+    device = sf_services.totp_enrollment_start(agent=admin)
+    assert sf_services.totp_enrollment_confirm(agent=admin, device_id=device.pk, code=totp_code(device)).ok
+    return admin
+
+
+@pytest.mark.parametrize("amr", [["mail"], ["pwd"], None], ids=["magic link", "password", "nothing declared"])
+@pytest.mark.django_db
+def test_a_single_factor_proconnect_login_of_an_agent_with_an_authenticator_app_asks_for_its_code(
+    client, provider, amr
+):
+    admin = staff_with_an_authenticator_app()
+    provider.amr = amr
+    response = proconnect_login(client, provider, identity(admin.email, "11111111100011"))
+    assert response.status_code == 302
+    assert logged_in_as(client) == admin
+
+    page = client.get("/admin/")
+    assert page.status_code == 302 and page["Location"].startswith(VERIFY)
+    assert client.get(reverse("api:territoire-list")).status_code == 403
+    security = client.get(SECURITY)
+    assert security.status_code == 302 and security["Location"].startswith(VERIFY)
+
+    device = sf_services.confirmed_totp_device(admin)
+    assert client.post(VERIFY, {"code": totp_code(device), "next": "/admin/"})["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_single_factor_proconnect_login_of_an_agent_who_must_have_a_factor_sends_them_to_enrol(
+    client, provider, dgs_epci, mortagne
+):
+    proconnect_login(client, provider, identity(dgs_epci.email, siret_of(mortagne, "CC du Pays de Mortagne")))
+
+    response = client.get(HOME)
+    assert response.status_code == 302 and response["Location"].startswith(ENROLL)
+
+
+@pytest.mark.parametrize("amr", [WITH_TOTP, ["pop"], ["mfa"]], ids=["authenticator app", "passkey or card", "mfa"])
+@pytest.mark.django_db
+def test_a_second_factor_passed_at_the_identity_provider_spares_ours(client, provider, dgs_epci, mortagne, amr):
+    provider.amr = amr
+    proconnect_login(client, provider, identity(dgs_epci.email, siret_of(mortagne, "CC du Pays de Mortagne")))
+
+    assert client.session[IDENTITY_KEY]["amr"] == amr
+    assert client.get(HOME).status_code == 200
+    security = client.get(SECURITY).content.decode()
+    assert "votre fournisseur d'identité a vérifié un second facteur" in security
+
+
+@pytest.mark.django_db
+def test_an_agent_with_an_authenticator_app_is_not_asked_for_its_code_after_a_proconnect_second_factor(
+    client, provider
+):
+    admin = staff_with_an_authenticator_app()
+    provider.amr = WITH_TOTP
+    proconnect_login(client, provider, identity(admin.email, "11111111100011"))
+
+    assert client.get("/admin/").status_code == 200
+    assert client.get(VERIFY, {"next": "/admin/"})["Location"] == "/admin/"
 
 
 # --- what the provider may get wrong, and what an attacker may try --------------------------------------------------
@@ -379,6 +515,8 @@ def test_a_state_works_once(client, provider, dgs_commune, mortagne):
         pytest.param({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 3700}, id="expired"),
         pytest.param({"sign_with": OTHER_KEY}, id="signed by another key"),
         pytest.param({"aud": "another-client"}, id="for another client"),
+        pytest.param({"aud": [oidc_provider.CLIENT_ID, "another-client"]}, id="also for another client"),
+        pytest.param({"azp": "another-client"}, id="authorized for another client"),
         pytest.param({"iss": "https://evil.test"}, id="from another issuer"),
     ],
 )
@@ -391,6 +529,72 @@ def test_an_id_token_that_does_not_verify_is_refused(client, provider, dgs_commu
     assert "n&#x27;a pas pu être vérifiée" in response.content.decode()
     assert logged_in_as(client) is None
     assert not AccessAttempt.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_audience_list_of_our_client_alone_is_accepted(client, provider, dgs_commune, mortagne):
+    userinfo = identity(dgs_commune.email, siret_of(mortagne, "Mortagne-sur-Sèvre"))
+    response = proconnect_login(client, provider, userinfo, aud=[oidc_provider.CLIENT_ID], azp=oidc_provider.CLIENT_ID)
+
+    assert response.status_code == 302
+    assert logged_in_as(client) == dgs_commune
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["ſophie.guerin@mortagne-sur-sevre.test", "sophıe.guerin@mortagne-sur-sevre.test", "SOPHİE.GUERIN@MORTAGNE.TEST"],
+    ids=["long s", "dotless i", "dotted capital I"],
+)
+@pytest.mark.django_db
+def test_a_lookalike_address_opens_nobody_s_session(client, provider, dgs_commune, mortagne, email):
+    # PostgreSQL's case-insensitive comparison (UPPER) makes « ſ » an « S » and « ı » an « I ».
+    response = proconnect_login(client, provider, identity(email, siret_of(mortagne, "Mortagne-sur-Sèvre")))
+
+    assert response.status_code == 403
+    assert "seules les adresses sans accent ni caractère spécial sont reconnues" in response.content.decode()
+    assert logged_in_as(client) is None
+    [line] = refusals()
+    assert line.data == {"reason": "email_invalid", "email": email, "siret": siret_of(mortagne, "Mortagne-sur-Sèvre")}
+
+
+@pytest.mark.django_db
+def test_a_lookalike_address_accepts_nobody_s_invitation(client, provider, mortagne, dgs_epci):
+    tiffauges = collectivite(mortagne, "Tiffauges")
+    services.invitation_create(
+        territoire=mortagne, collectivite=tiffauges, email="paul.durand@tiffauges.test", role="dgs", by=dgs_epci
+    )
+    response = proconnect_login(client, provider, identity("paul.durand@tıffauges.test", tiffauges.siren + "00017"))
+
+    assert response.status_code == 403
+    assert not Agent.objects.filter(email__contains="paul").exists()
+    assert Invitation.objects.pending().filter(email="paul.durand@tiffauges.test").exists()
+    [line] = refusals()
+    assert line.data["reason"] == "email_invalid"
+
+
+@pytest.mark.django_db
+def test_an_address_that_is_not_one_is_refused_and_journaled_without_control_characters(client, provider, mortagne):
+    response = proconnect_login(client, provider, identity("sophie@mortagne.test\x00", "21850152100018"))
+
+    assert response.status_code == 403
+    [line] = refusals()
+    assert line.data["reason"] == "email_invalid" and line.data["email"] == "sophie@mortagne.test?"
+
+
+@pytest.mark.django_db
+def test_the_address_is_compared_with_the_stored_one_lower_cased(client, provider, dgs_commune, mortagne):
+    # Stored as typed by an older import; compared exactly once both are lower-cased.
+    Agent.objects.filter(pk=dgs_commune.pk).update(email="Sophie.Guerin@Mortagne-sur-Sevre.test")
+    siret = siret_of(mortagne, "Mortagne-sur-Sèvre")
+    assert (
+        proconnect_login(client, provider, identity("sophie.guerin@mortagne-sur-sevre.test", siret)).status_code == 302
+    )
+    assert logged_in_as(client) == dgs_commune
+    # No pattern: « _ » and « % » are characters like any other.
+    assert (
+        proconnect_login(Client(), provider, identity("sophie_guerin@mortagne-sur-sevre.test", siret)).status_code
+        == 403
+    )
 
 
 @pytest.mark.django_db
@@ -412,8 +616,99 @@ def test_an_error_from_the_provider_gives_a_french_page(client, provider):
     assert response.status_code == 400
     page = response.content.decode()
     assert "ProConnect n&#x27;a pas pu vous identifier" in page
-    assert "access_denied" in page
+    assert "Vous avez annulé la connexion avec ProConnect" in page
+    assert "Code renvoyé par ProConnect : access_denied" in page
     assert request["state"] not in client.session.get("oidc_states", {})
+
+
+@pytest.mark.django_db
+def test_an_error_from_the_provider_shows_fixed_words_never_its_text(client, provider, caplog):
+    request = start(client)
+    forged = "Votre compte est bloqué, appelez le 08 99 99 99 99\nFAUSSE LIGNE"
+    with caplog.at_level(logging.INFO, logger="comptes.proconnect"):
+        response = client.get(
+            CALLBACK, {"error": forged, "error_description": "<b>Appelez-nous</b>", "state": request["state"]}
+        )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    message = page.split('<div class="notice notice--error">', 1)[1].split("</div>", 1)[0]
+    assert message == (
+        "<p>La connexion a été interrompue ou refusée du côté de ProConnect. Vous pouvez recommencer, ou vous "
+        "connecter avec votre adresse électronique et votre mot de passe si vous en avez un.</p>"
+    )
+    assert "Code renvoyé" not in page
+    [record] = [r for r in caplog.records if "answered" in r.getMessage()]
+    assert "\n" not in record.getMessage() and "FAUSSE?LIGNE" in record.getMessage()
+
+
+@pytest.mark.parametrize("with_our_state", [True, False])
+@pytest.mark.django_db
+def test_an_error_callback_never_logs_out_the_current_session(client, provider, dgs_commune, with_our_state):
+    client.post(LOGIN, {"username": dgs_commune.email, "password": PASSWORD})
+    state = start(client)["state"] if with_our_state else "x" * 48
+
+    response = client.get(CALLBACK, {"error": "access_denied", "state": state})
+
+    assert response.status_code == 400
+    assert logged_in_as(client) == dgs_commune
+    if not with_our_state:  # anyone's link: nothing of theirs is said, the login has simply not started here
+        assert "a expiré, a déjà servi" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"code": ""}, id="empty code"),
+        pytest.param({}, id="no code"),
+        pytest.param({"code": "abc", "state": ""}, id="empty state"),
+    ],
+)
+@pytest.mark.django_db
+def test_a_callback_without_a_code_or_a_state_is_stale_and_never_counts_as_a_failed_login(
+    client, provider, dgs_commune, mortagne, settings, params
+):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        request = start(client)
+        response = client.get(CALLBACK, {"state": request["state"], **params})
+        assert response.status_code == 400
+        assert "a expiré, a déjà servi" in response.content.decode()
+
+    assert ("POST", provider.endpoints["token_endpoint"]) not in provider.requests
+    assert not AccessAttempt.objects.exists()
+    assert not JournalEntry.objects.filter(action="comptes.login.failed").exists()
+    # From the same address, a real login still works.
+    userinfo = identity(dgs_commune.email, siret_of(mortagne, "Mortagne-sur-Sèvre"))
+    assert proconnect_login(Client(), provider, userinfo).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_callback_that_authenticates_nobody_ends_on_our_page_not_in_a_failed_login(
+    client, provider, dgs_commune, mortagne, monkeypatch
+):
+    # Whatever the library's reason to find nobody, Django must not hear of a failed login (axes would count it).
+    monkeypatch.setattr("mozilla_django_oidc.auth.OIDCAuthenticationBackend.authenticate", lambda *a, **k: None)
+    response = proconnect_login(client, provider, identity(dgs_commune.email, siret_of(mortagne, "Mortagne-sur-Sèvre")))
+
+    assert response.status_code == 502
+    assert not AccessAttempt.objects.exists()
+    assert not JournalEntry.objects.filter(action="comptes.login.failed").exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"[]", b'"x"', b"null", b"{}", b'{"id_token": 12, "access_token": "a"}', b"pas du JSON"],
+    ids=["a list", "a string", "null", "an empty object", "an id_token that is no text", "not JSON"],
+)
+@pytest.mark.django_db
+def test_an_odd_answer_of_the_token_endpoint_gives_the_unverified_page(client, provider, body):
+    provider.token_body = body
+    request = start(client)
+    response = client.get(CALLBACK, {"code": "abc", "state": request["state"]})
+
+    assert response.status_code == 502
+    assert "n&#x27;a pas pu être vérifiée" in response.content.decode()
+    assert logged_in_as(client) is None
 
 
 @pytest.mark.django_db

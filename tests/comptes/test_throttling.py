@@ -143,3 +143,33 @@ def test_behind_a_proxy_each_client_is_counted_on_its_own_address(dgs_commune, s
     colleague = Client()
     response = attempt(colleague, dgs_commune.email, PASSWORD, ip=proxy, HTTP_X_FORWARDED_FOR=ELSEWHERE)
     assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_api_token_endpoint_is_throttled_too_and_answers_in_json(dgs_commune, settings):
+    client = Client()
+    token_url = reverse("api:token")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(token_url, {"username": dgs_commune.email, "password": "faux"}, REMOTE_ADDR=ATTACKER)
+    assert response.status_code == 429
+    assert "Trop de tentatives" in response.json()["detail"]
+    assert int(response["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
+    response = client.post(token_url, {"username": dgs_commune.email, "password": PASSWORD}, REMOTE_ADDR=ATTACKER)
+    assert response.status_code == 429 and "token" not in response.json()
+    response = client.post(token_url, {"username": dgs_commune.email, "password": PASSWORD}, REMOTE_ADDR=ELSEWHERE)
+    assert response.status_code == 200 and response.json()["token"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spelling", ["sophıe.guerin@mortagne-sur-sevre.test", "ſophie.guerin@mortagne-sur-sevre.test"])
+def test_a_lookalike_address_opens_no_account_and_so_cannot_dodge_the_lockout(dgs_commune, settings, spelling):
+    # UPPER('ı') is 'I' on PostgreSQL: a case-insensitive match through UPPER() would open Sophie's account
+    # under a spelling the lockout counts apart.
+    assert dgs_commune.email == "sophie.guerin@mortagne-sur-sevre.test"
+    client = Client()
+    fail_until_locked(client, dgs_commune.email, settings)
+    response = attempt(client, spelling, PASSWORD)
+    # "ſ" becomes "s" through the form's NFKC normalisation: then it is Sophie's address, and locked out.
+    assert response.status_code in (200, 429) and not logged_in(client)
+    response = attempt(Client(), "  Sophie.Guerin@Mortagne-sur-Sevre.test ", PASSWORD, ip=ELSEWHERE)
+    assert response.status_code == 302  # case and spaces still do not matter

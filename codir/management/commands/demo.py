@@ -219,7 +219,9 @@ class Command(BaseCommand):
             if admin is None:
                 Agent.objects.create_superuser("admin@codir.test", password, first_name="Admin", last_name="Plateforme")
             demo_emails = [persona.email for persona in PERSONAS] + [facilitator.email, "admin@codir.test"]
-            ensure_demo_second_factors(demo_emails, self.stdout.write)
+            if settings.DEBUG:
+                # The demo's secret is public: outside a development demo each account enrols its own.
+                ensure_demo_second_factors(demo_emails, self.stdout.write)
         mortagne = Territoire.objects.get(siren=MORTAGNE_SIREN)
         self.stdout.write(self.style.SUCCESS(f"\nTerritoire de démonstration : {mortagne.name} — /t/{mortagne.slug}/"))
         self.stdout.write(f"Comptes de démonstration (mot de passe : {password}) :")
