@@ -9,8 +9,10 @@ with a surprise.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from codir.env import env_bool, env_cache, env_int, env_list, env_str
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "codir.middleware.LanguageMiddleware",
@@ -304,12 +307,44 @@ SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", default=2 * 3600)
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", default=12 * 3600)
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+# In production the application is only ever reached over HTTPS (README, "En production"): plain HTTP is
+# redirected, and browsers are told to remember it for a year (HSTS), subdomains included.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_HTTPS_PROXY", default=False) else None
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # Asking browsers to preload the domain in their HSTS list is a commitment for the whole domain, which
+    # belongs to the collectivité, not to this application: SECURE_HSTS_PRELOAD=true once they decide it.
+    "security.W021",
+]
+
+# Content-Security-Policy: our pages load scripts, styles, images and fonts from our own origin only, run no
+# inline script and no inline style (templates carry none, a test checks), and are never framed. Forms post
+# to our origin; ProConnect's logout is reached by a redirect after a form, which browsers check against
+# form-action, hence its origin there when it is configured.
+_form_action = [SELF]
+if PROCONNECT_ENABLED and PROCONNECT_DISCOVERY_URL:
+    _discovery = urlsplit(PROCONNECT_DISCOVERY_URL)
+    _form_action.append(f"{_discovery.scheme}://{_discovery.netloc}")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": _form_action,
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -19,6 +19,10 @@ ruff format --check .
 log "Migrations à jour"
 python manage.py makemigrations --check --dry-run -v 1 >/dev/null || die "Des migrations manquent : manage.py makemigrations."
 
+log "Réglages de production (manage.py check --deploy)"
+DEBUG=false SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(60))')" ALLOWED_HOSTS=codir.example.fr \
+  python manage.py check --deploy --fail-level WARNING || die "Les réglages de production ne passent pas check --deploy."
+
 PYTEST=(python -m pytest -n 2 --durations=8 "$@")
 
 log "Tests sur SQLite"

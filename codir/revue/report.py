@@ -3,6 +3,7 @@ the questionnaire's results laid out, last year beside, the history of the close
 map. Plain functions and dataclasses, no request: `report_views` renders them.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
@@ -25,6 +26,12 @@ def network_snapshot(territoire: Territoire, at) -> str:
     analysis = cartography.analysis_of(territoire, at)
     drawing = cartography.draw(analysis, width=720, height=520)
     return render_to_string("reseaux/_carte_svg.html", {"drawing": drawing, "at": at, "standalone": True})
+
+
+def svg_for_page(svg: str) -> str:
+    """A standalone map, to be drawn inside a page: without its own <style> element, which the page's
+    Content-Security-Policy refuses (style-src 'self') and its stylesheet makes useless (same classes)."""
+    return re.sub(r"<style>.*?</style>", "", svg, flags=re.S)
 
 
 # Breakdowns shown as a list of names rather than bars: each is worth 1.

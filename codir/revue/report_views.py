@@ -27,6 +27,7 @@ from codir.revue.report import (
     previous_value,
     questionnaire_context,
     scalar_row,
+    svg_for_page,
 )
 from codir.revue.selectors import HEADLINES, figures_of, scalar
 from communes.access import TerritoireMixin
@@ -91,6 +92,7 @@ class RapportView(RevueReadMixin, TemplateView):
             end = min(indicators.year_bounds(revue.year)[1], timezone.now())
             network_at = timezone.localdate(end - timedelta(microseconds=1))
             network_svg = network_snapshot(revue.territoire, network_at)
+        network_svg = svg_for_page(network_svg)
         engagements = list(
             revue.engagements.filter(withdrawn_at__isnull=True).select_related("owner_collectivite", "action")
         )

@@ -73,11 +73,24 @@ def context(browser: Browser, live_server) -> Iterator[BrowserContext]:
     context.close()
 
 
+def watch_csp(page: Page, refused: list[str]) -> None:
+    """Collect what the browser refused under our Content-Security-Policy (it says so in the console)."""
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None
+        ),
+    )
+
+
 @pytest.fixture
 def page(context: BrowserContext) -> Iterator[Page]:
+    refused: list[str] = []
     page = context.new_page()
+    watch_csp(page, refused)
     yield page
     page.close()
+    assert refused == [], "Refusé par la Content-Security-Policy :\n" + "\n".join(refused)
 
 
 @pytest.fixture
@@ -85,15 +98,20 @@ def new_page(browser: Browser, live_server) -> Iterator[Callable[[], Page]]:
     """Another person's browser: a fresh context (own cookies) on the live server."""
     contexts = []
 
+    refused: list[str] = []
+
     def open_page() -> Page:
         context = browser.new_context(base_url=live_server.url, locale="fr-FR")
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        watch_csp(page, refused)
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert refused == [], "Refusé par la Content-Security-Policy :\n" + "\n".join(refused)
 
 
 @pytest.fixture(scope="session")
