@@ -130,6 +130,9 @@ LOGIN_REDIRECT_URL = "mes_territoires"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
 INVITATION_VALIDITY_DAYS = 7
+# The journal (who did what, logins and their addresses) is personal data: lines older than this are deleted
+# by `manage.py purge_journal` (daily, cron), as the privacy page says.
+JOURNAL_RETENTION_MONTHS = env_int("JOURNAL_RETENTION_MONTHS", default=12)
 
 # --- ProConnect (OpenID Connect) : the block belongs to comptes/proconnect/ ---
 # Off unless a client id is configured; then the secret and the provider's discovery document are required

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.generic import TemplateView
 
 from communes.journal import journal_record
 from communes.models import Agent
@@ -387,3 +388,17 @@ class ReplaceView(_PasswordConfirmView):
     def confirmed(self, request) -> HttpResponse:
         sf_session.replacing_start(request.session)
         return redirect("second_factor_enroll")
+
+
+class PrivacyView(TemplateView):
+    """What the application keeps about people, why, how long, who sees it — with the durations in force."""
+
+    template_name = "confidentialite.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["retention_months"] = settings.JOURNAL_RETENTION_MONTHS
+        context["idle_hours"] = round(settings.SESSION_IDLE_SECONDS / 3600, 1)
+        context["absolute_hours"] = round(settings.SESSION_ABSOLUTE_SECONDS / 3600, 1)
+        context["token_days"] = settings.API_TOKEN_DAYS
+        return context

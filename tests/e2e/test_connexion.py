@@ -107,3 +107,11 @@ def test_repeated_failures_lock_the_account_out_until_the_cool_off_ends(
         expect(page).to_have_url(re.compile(r"/territoires/$"))
 
     assert JournalEntry.objects.filter(action="comptes.login.locked_out", actor=dgs_commune).count() == 1
+
+
+def test_the_privacy_page_is_reached_from_the_login_page(page: Page, assert_accessible):
+    page.goto(LOGIN_PATH)
+    page.get_by_role("link", name="Données personnelles").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Données personnelles")
+    expect(page.locator("main")).to_contain_text("12 mois, puis il est supprimé")
+    assert_accessible(page, "données personnelles")
