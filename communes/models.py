@@ -123,11 +123,17 @@ class Collectivite(models.Model):
 class AgentManager(BaseUserManager):
     use_in_migrations = True
 
+    def with_email(self, email: str) -> models.QuerySet:
+        """The agent (zero or one) with this address, whatever its case or surrounding spaces.
+
+        E-mail addresses are compared without case: people type them every which way. Lower-casing in Python
+        and in SQL, rather than `iexact` (UPPER() on PostgreSQL), keeps lookalikes out: UPPER('ı') is 'I', so
+        "sophıe@…" would open sophie@…'s account and dodge the lockout counted on "sophıe@…".
+        """
+        return self.alias(email_lower=Lower("email")).filter(email_lower=str(email).strip().lower())
+
     def get_by_natural_key(self, email: str) -> "Agent":
-        # E-mail addresses are compared without case: people type them every which way. Lower-casing in Python
-        # and in SQL, rather than `iexact` (UPPER() on PostgreSQL), keeps lookalikes out: UPPER('ı') is 'I',
-        # so "sophıe@…" would open sophie@…'s account and dodge the lockout counted on "sophıe@…".
-        return self.alias(email_lower=Lower("email")).get(email_lower=str(email).strip().lower())
+        return self.with_email(email).get()
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "Agent":
         if not email:

@@ -24,6 +24,14 @@ SEEN = "codir_session_seen"
 REFRESH_SECONDS = 60
 
 
+def session_limits_in_hours() -> dict[str, float]:
+    """The idle and absolute limits as pages state them (`idle_hours`, `absolute_hours`)."""
+    return {
+        "idle_hours": round(settings.SESSION_IDLE_SECONDS / 3600, 1),
+        "absolute_hours": round(settings.SESSION_ABSOLUTE_SECONDS / 3600, 1),
+    }
+
+
 def session_opened(sender, request, user, **kwargs) -> None:
     """Receiver of `user_logged_in`: the session's clock starts."""
     now = time.time()

@@ -1,6 +1,5 @@
 """Pages of the communes app: my territories, a territory's home, members, seats, journal."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -30,7 +29,7 @@ from communes.forms import (
     form_add_service_error,
 )
 from communes.models import Agent, Seat
-from communes.sessions import sessions_revoke
+from communes.sessions import session_limits_in_hours, sessions_revoke
 
 
 class MesTerritoiresView(LoginRequiredMixin, TemplateView):
@@ -44,8 +43,7 @@ class MesTerritoiresView(LoginRequiredMixin, TemplateView):
         for territoire in territoires:
             territoire.my_membership = roles.get(territoire.pk)
         context["territoires"] = territoires
-        context["idle_hours"] = round(settings.SESSION_IDLE_SECONDS / 3600, 1)
-        context["absolute_hours"] = round(settings.SESSION_ABSOLUTE_SECONDS / 3600, 1)
+        context.update(session_limits_in_hours())
         return context
 
 

@@ -20,7 +20,7 @@ PROCONNECT_BACKEND = "comptes.proconnect.ProConnectBackend"
 def _agent_for(username: str) -> Agent | None:
     if not username:
         return None
-    return Agent.objects.filter(email__iexact=username).first()
+    return Agent.objects.with_email(username).first()
 
 
 def _typed_username(username: str) -> str:

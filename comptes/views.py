@@ -26,6 +26,7 @@ from django.views.generic import TemplateView
 
 from communes.journal import journal_record
 from communes.models import Agent
+from communes.sessions import session_limits_in_hours
 from comptes.forms import LoginForm, PasswordConfirmForm, RecoveryCodeForm, TotpCodeForm
 from comptes.proconnect.session import second_factor_done_by_provider
 from comptes.second_factor import session as sf_session
@@ -398,7 +399,6 @@ class PrivacyView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["retention_months"] = settings.JOURNAL_RETENTION_MONTHS
-        context["idle_hours"] = round(settings.SESSION_IDLE_SECONDS / 3600, 1)
-        context["absolute_hours"] = round(settings.SESSION_ABSOLUTE_SECONDS / 3600, 1)
+        context.update(session_limits_in_hours())
         context["token_days"] = settings.API_TOKEN_DAYS
         return context

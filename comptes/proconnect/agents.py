@@ -269,12 +269,7 @@ def proconnect_login_accept(*, claims: ProConnectClaims) -> ProConnectLogin:
             claims=claims,
         )
     email = claims.email.lower()
-    agent = (
-        Agent.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=email)
-        .select_related("collectivite__territoire")
-        .first()
-    )
+    agent = Agent.objects.with_email(email).select_related("collectivite__territoire").first()
     if agent is not None:
         if not agent.is_active:
             _refuse(
