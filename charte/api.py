@@ -12,17 +12,27 @@ from rest_framework.views import APIView
 from charte import selectors, services
 from charte.access import access_amendement, access_charte, access_draft_section, access_version, require_writer
 from charte.models import Amendement, Ratification, Regles, Section, Signature, Version
-from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer, TerritoireAPIMixin
+from communes.api import (
+    AgentBriefSerializer,
+    CollectiviteBriefSerializer,
+    DateTimeField,
+    JSONField,
+    ModelSerializer,
+    TerritoireAPIMixin,
+    markdown_field,
+    text_field,
+)
+from communes.uploads import DELIBERATIONS, UploadValidator
 
 
-class ReglesSerializer(serializers.ModelSerializer):
+class ReglesSerializer(ModelSerializer):
     class Meta:
         model = Regles
         fields = Regles.NAMES
 
 
-class SectionSerializer(serializers.ModelSerializer):
-    updated_by = AgentBriefSerializer(read_only=True)
+class SectionSerializer(ModelSerializer):
+    updated_by = AgentBriefSerializer(read_only=True, allow_null=True)  # None for the starter charter's text
 
     class Meta:
         model = Section
@@ -32,11 +42,18 @@ class SectionSerializer(serializers.ModelSerializer):
 
 class SectionWriteSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    body = serializers.CharField(allow_blank=True)
+    body = markdown_field(allow_blank=True)
     revision = serializers.IntegerField(help_text="La révision sur laquelle le texte a été écrit (verrou optimiste).")
 
 
-class SignatureSerializer(serializers.ModelSerializer):
+class StaleSectionSerializer(serializers.Serializer):
+    """The 409 answer to a save written on an older revision: why, and the text as it now stands."""
+
+    detail = serializers.ListField(child=serializers.CharField())
+    current = SectionSerializer()
+
+
+class SignatureSerializer(ModelSerializer):
     collectivite = CollectiviteBriefSerializer(read_only=True)
     signed_by = AgentBriefSerializer(read_only=True)
 
@@ -45,7 +62,7 @@ class SignatureSerializer(serializers.ModelSerializer):
         fields = ["collectivite", "signed_by", "signed_at"]
 
 
-class RatificationSerializer(serializers.ModelSerializer):
+class RatificationSerializer(ModelSerializer):
     collectivite = CollectiviteBriefSerializer(read_only=True)
 
     class Meta:
@@ -54,7 +71,7 @@ class RatificationSerializer(serializers.ModelSerializer):
         read_only_fields = ["recorded_at"]
 
 
-class VersionSerializer(serializers.ModelSerializer):
+class VersionSerializer(ModelSerializer):
     class Meta:
         model = Version
         fields = ["number", "status", "origin", "adopted_at", "created_at", "proposition"]
@@ -70,7 +87,7 @@ class VersionDetailSerializer(VersionSerializer):
         fields = [*VersionSerializer.Meta.fields, "sections", "regles", "signatures", "ratifications"]
 
 
-class AmendementSerializer(serializers.ModelSerializer):
+class AmendementSerializer(ModelSerializer):
     author = AgentBriefSerializer(read_only=True)
     base_version = serializers.IntegerField(source="base_version.number", read_only=True)
     result_version = serializers.IntegerField(source="result_version.number", read_only=True, allow_null=True)
@@ -86,24 +103,25 @@ class AmendementSerializer(serializers.ModelSerializer):
 
 class AmendementCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Amendement.Kind.choices)
-    section_key = serializers.CharField(required=False, allow_blank=True, default="")
-    title = serializers.CharField(required=False, allow_blank=True, default="")
-    text = serializers.CharField(required=False, allow_blank=True, default="")
-    rule_name = serializers.CharField(required=False, allow_blank=True, default="")
-    rule_value = serializers.JSONField(required=False, allow_null=True, default=None)
-    motive = serializers.CharField()
-    closes_at = serializers.DateTimeField()
+    # Bounded as the columns they fill (`Amendement`): a longer value would be a database error, not a 400.
+    section_key = serializers.CharField(required=False, allow_blank=True, default="", max_length=80)
+    title = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    text = markdown_field(required=False, allow_blank=True, default="")
+    rule_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=40)
+    rule_value = JSONField(required=False, allow_null=True, default=None)
+    motive = text_field()
+    closes_at = DateTimeField()
 
 
 class RebaseSerializer(serializers.Serializer):
-    text = serializers.CharField(required=False, allow_blank=True, default="")
-    closes_at = serializers.DateTimeField()
+    text = markdown_field(required=False, allow_blank=True, default="")
+    closes_at = DateTimeField()
 
 
 class RatifySerializer(serializers.Serializer):
     deliberation_date = serializers.DateField()
     deliberation_number = serializers.CharField(max_length=50)
-    document = serializers.FileField(required=False)
+    document = serializers.FileField(required=False, validators=[UploadValidator(DELIBERATIONS)])
 
 
 class VersionViewSet(TerritoireAPIMixin, viewsets.ReadOnlyModelViewSet):
@@ -161,7 +179,7 @@ class SectionViewSet(TerritoireAPIMixin, mixins.UpdateModelMixin, viewsets.Gener
     def get_territoire_queryset(self):
         return Section.objects.filter(version__charte__territoire=self.territoire)
 
-    @extend_schema(request=SectionWriteSerializer, responses={200: SectionSerializer, 409: SectionSerializer})
+    @extend_schema(request=SectionWriteSerializer, responses={200: SectionSerializer, 409: StaleSectionSerializer})
     def partial_update(self, request, territoire_slug, pk):
         section = access_draft_section(self.access, pk)
         serializer = SectionWriteSerializer(data=request.data)

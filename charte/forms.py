@@ -2,6 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from charte.models import Amendement, Ratification, Regles
+from communes.limits import MARKDOWN_MAX_LENGTH, TEXT_MAX_LENGTH
+from communes.uploads import DELIBERATIONS, UploadValidator, upload_help_text_lazy
 from decisions.forms import closes_at_field
 
 
@@ -10,6 +12,7 @@ class SectionForm(forms.Form):
     body = forms.CharField(
         label=_("Texte"),
         required=False,
+        max_length=MARKDOWN_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 14}),
         help_text=_("Mise en forme Markdown : **gras**, listes avec « - », liens [texte](https://…)."),
     )
@@ -18,7 +21,9 @@ class SectionForm(forms.Form):
 
 class SectionAddForm(forms.Form):
     title = forms.CharField(label=_("Titre"), max_length=200)
-    body = forms.CharField(label=_("Texte"), required=False, widget=forms.Textarea(attrs={"rows": 10}))
+    body = forms.CharField(
+        label=_("Texte"), required=False, max_length=MARKDOWN_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 10})
+    )
 
 
 class ReglesForm(forms.ModelForm):
@@ -37,10 +42,15 @@ class AmendementForm(forms.Form):
     kind = forms.ChoiceField(label=_("Nature"), choices=Amendement.Kind.choices, widget=forms.HiddenInput)
     section_key = forms.ChoiceField(label=_("Section"), required=False)
     title = forms.CharField(label=_("Titre de la nouvelle section"), max_length=200, required=False)
-    text = forms.CharField(label=_("Texte proposé"), required=False, widget=forms.Textarea(attrs={"rows": 12}))
+    text = forms.CharField(
+        label=_("Texte proposé"),
+        required=False,
+        max_length=MARKDOWN_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
     rule_name = forms.ChoiceField(label=_("Règle"), required=False)
     rule_value = forms.CharField(label=_("Nouvelle valeur"), required=False)
-    motive = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 4}))
+    motive = forms.CharField(label=_("Motif"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}))
     closes_at = closes_at_field()
 
     FIELDS_BY_KIND = {
@@ -68,7 +78,9 @@ class AmendementForm(forms.Form):
 
 class RebaseForm(forms.Form):
     text = forms.CharField(
-        label=_("Texte proposé, repris sur le texte en vigueur"), widget=forms.Textarea(attrs={"rows": 12})
+        label=_("Texte proposé, repris sur le texte en vigueur"),
+        max_length=MARKDOWN_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 12}),
     )
     closes_at = closes_at_field()
 
@@ -78,3 +90,9 @@ class RatificationForm(forms.ModelForm):
         model = Ratification
         fields = ["deliberation_date", "deliberation_number", "document"]
         widgets = {"deliberation_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        document = self.fields["document"]
+        document.validators.append(UploadValidator(DELIBERATIONS))
+        document.help_text = upload_help_text_lazy(DELIBERATIONS)

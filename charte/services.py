@@ -22,6 +22,7 @@ from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Seat, Territoire
 from communes.selectors import active_seat
 from communes.text import clean_text, render_markdown
+from communes.uploads import DELIBERATIONS, validate_upload
 from decisions import services as decisions
 from decisions.models import Proposition
 
@@ -550,9 +551,10 @@ def ratification_record(
         recorded_by=by,
     )
     if document is not None:
-        if not document.read(5).startswith(b"%PDF-"):
-            raise ValidationError({"document": _("Le document doit être un PDF.")})
-        document.seek(0)
+        try:
+            validate_upload(document, DELIBERATIONS)
+        except ValidationError as error:
+            raise ValidationError({"document": error.messages}) from None
         ratification.document = document
     ratification.full_clean()
     ratification.save()

@@ -4,7 +4,7 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from charte.forms import (
 from charte.models import Amendement, Regles
 from communes.access import TerritoireMixin
 from communes.forms import form_add_service_error
+from communes.uploads import download_response
 
 
 class CharteBase(TerritoireMixin, View):
@@ -297,9 +298,8 @@ class RatificationPdfView(CharteBase):
         ratification = access_ratification(self.access, ratification_id)
         if not ratification.document:
             raise Http404
-        return FileResponse(
-            ratification.document.open("rb"), content_type="application/pdf", filename="deliberation.pdf"
-        )
+        # A download, not shown inline: the file's sandbox (communes/uploads.py) would stop the PDF viewer anyway.
+        return download_response(ratification.document, f"deliberation-{ratification.deliberation_number}.pdf")
 
 
 class AmendementsView(CharteBase):

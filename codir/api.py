@@ -16,11 +16,18 @@ from charte.selectors import rules_in_force
 from codir import dispatch, feeds, selectors, services
 from codir.access import access_reunion, require_animation, require_contributor, require_convener
 from codir.models import AgendaVersion, CalendarToken, Document, Envoi, Instance, PointOdj, Presence, Reunion
-from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer, TerritoireAPIMixin
+from communes.api import (
+    AgentBriefSerializer,
+    CollectiviteBriefSerializer,
+    ModelSerializer,
+    TerritoireAPIMixin,
+    markdown_field,
+)
 from communes.models import Agent, Collectivite
+from communes.uploads import AGENDA_DOCUMENTS, UploadValidator
 
 
-class InstanceSerializer(serializers.ModelSerializer):
+class InstanceSerializer(ModelSerializer):
     class Meta:
         model = Instance
         fields = [
@@ -29,7 +36,7 @@ class InstanceSerializer(serializers.ModelSerializer):
         read_only_fields = ["agenda_html", "uid", "sequence", "cancelled"]
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -41,8 +48,8 @@ class DocumentSerializer(serializers.ModelSerializer):
         return reverse("codir:document", args=[self.context["territoire"].slug, document.pk])
 
 
-class PointSerializer(serializers.ModelSerializer):
-    presenter = CollectiviteBriefSerializer(read_only=True)
+class PointSerializer(ModelSerializer):
+    presenter = CollectiviteBriefSerializer(read_only=True, allow_null=True)
     documents = DocumentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -55,12 +62,14 @@ class PointSerializer(serializers.ModelSerializer):
 
 class PointCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = markdown_field(required=False, allow_blank=True, default="")
     presenter = serializers.PrimaryKeyRelatedField(
         queryset=Collectivite.objects.none(), required=False, allow_null=True
     )
     duration_minutes = serializers.IntegerField(min_value=5, max_value=240, default=15)
-    documents = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+    documents = serializers.ListField(
+        child=serializers.FileField(validators=[UploadValidator(AGENDA_DOCUMENTS)]), required=False, default=list
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,7 +77,7 @@ class PointCreateSerializer(serializers.Serializer):
             self.fields["presenter"].queryset = Collectivite.objects.for_territoire(self.context["territoire"]).active()
 
 
-class EnvoiSerializer(serializers.ModelSerializer):
+class EnvoiSerializer(ModelSerializer):
     recipient = AgentBriefSerializer(read_only=True)
 
     class Meta:
@@ -76,7 +85,7 @@ class EnvoiSerializer(serializers.ModelSerializer):
         fields = ["recipient", "sent_at", "late_by", "attempts", "read_at"]
 
 
-class AgendaVersionSerializer(serializers.ModelSerializer):
+class AgendaVersionSerializer(ModelSerializer):
     envois = EnvoiSerializer(many=True, read_only=True)
 
     class Meta:
@@ -84,7 +93,7 @@ class AgendaVersionSerializer(serializers.ModelSerializer):
         fields = ["number", "kind", "sequence", "changes", "due_at", "envois"]
 
 
-class PresenceSerializer(serializers.ModelSerializer):
+class PresenceSerializer(ModelSerializer):
     collectivite = serializers.PrimaryKeyRelatedField(queryset=Collectivite.objects.none())
 
     class Meta:
@@ -98,11 +107,11 @@ class PresenceSerializer(serializers.ModelSerializer):
 
 
 class MinutesSerializer(serializers.Serializer):
-    text = serializers.CharField(allow_blank=True)
+    text = markdown_field(allow_blank=True)
     publish = serializers.BooleanField(default=False)
 
 
-class ReunionSerializer(serializers.ModelSerializer):
+class ReunionSerializer(ModelSerializer):
     instance = serializers.PrimaryKeyRelatedField(queryset=Instance.objects.none(), required=False, allow_null=True)
     host = serializers.PrimaryKeyRelatedField(queryset=Collectivite.objects.none(), required=False, allow_null=True)
     animateur = serializers.PrimaryKeyRelatedField(queryset=Agent.objects.none(), required=False, allow_null=True)
@@ -226,7 +235,7 @@ class ReunionViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
 
     @extend_schema(methods=["get"], request=None, responses=PresenceSerializer(many=True))
     @extend_schema(methods=["post"], request=PresenceSerializer(many=True), responses=PresenceSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # all of them: the schema must not page
     def presences(self, request, territoire_slug, pk):
         reunion = access_reunion(self.access, pk)
         if request.method == "POST":

@@ -7,6 +7,7 @@ from charte import api as charte_api
 from codir import api as codir_api
 from codir.revue import api as revue_api
 from communes import api as communes_api
+from comptes.api import MyDataApiView
 from comptes.second_factor.api import ObtainTokenView
 from decisions import api as decisions_api
 from reseaux import api as reseaux_api
@@ -50,6 +51,7 @@ app_name = "api"
 urlpatterns = [
     path("jeton/", ObtainTokenView.as_view(), name="token"),  # asks the second factor's code too
     path("calendrier/", codir_api.CalendarLinkView.as_view(), name="calendar-link"),
+    path("moi/donnees/", MyDataApiView.as_view(), name="mes-donnees"),
     path("t/<slug:territoire_slug>/charte/regles/", charte_api.ReglesEnVigueurView.as_view(), name="charte-regles"),
     path(
         "t/<slug:territoire_slug>/reseaux/analyses/", reseaux_api.ReseauAnalysesView.as_view(), name="reseau-analyses"

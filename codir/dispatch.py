@@ -119,8 +119,17 @@ def dispatch_due(*, now: datetime | None = None) -> int:
     return count
 
 
-def _agenda_mail(envoi: Envoi) -> EmailMultiAlternatives:
-    version = envoi.version
+@dataclass(frozen=True)
+class AgendaParts:
+    """What every recipient of one agenda version receives alike."""
+
+    subject: str
+    text: str
+    html: str
+    cancelled: bool
+
+
+def _agenda_parts(version: AgendaVersion) -> AgendaParts:
     reunion = version.reunion
     points = list(
         reunion.points.filter(withdrawn_at__isnull=True).prefetch_related("documents").select_related("presenter")
@@ -138,21 +147,36 @@ def _agenda_mail(envoi: Envoi) -> EmailMultiAlternatives:
         "cancelled": version.kind == AgendaVersion.Kind.ANNULATION,
     }
     with translation.override("fr"):
-        subject = " ".join(render_to_string("emails/agenda_subject.txt", context).split())
-        text = render_to_string("emails/agenda_body.txt", context)
-        html = render_to_string("emails/agenda_body.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[envoi.email])
-    message.attach_alternative(html, "text/html")
+        return AgendaParts(
+            subject=" ".join(render_to_string("emails/agenda_subject.txt", context).split()),
+            text=render_to_string("emails/agenda_body.txt", context),
+            html=render_to_string("emails/agenda_body.html", context),
+            cancelled=context["cancelled"],
+        )
+
+
+def _agenda_mail(envoi: Envoi, rendered: dict[int, AgendaParts] | None = None) -> EmailMultiAlternatives:
+    """The agenda mail of one outbox row; `rendered` keeps each version's parts for the rest of the sweep
+    (they differ only by the recipient: rendering them once per member cost most of a send)."""
+    version = envoi.version
+    reunion = version.reunion
+    if rendered is None:
+        rendered = {}
+    if version.pk not in rendered:
+        rendered[version.pk] = _agenda_parts(version)
+    parts = rendered[version.pk]
+    message = EmailMultiAlternatives(parts.subject, parts.text, to=[envoi.email])
+    message.attach_alternative(parts.html, "text/html")
     invitation = ical.invitation(
         reunion,
         sequence=version.sequence,
-        cancelled=context["cancelled"],
-        description=text,
+        cancelled=parts.cancelled,
+        description=parts.text,
         attendee=envoi.email,
     )
     # An iMIP part: text/calendar with its METHOD parameter, as Outlook expects it.
     part = MIMEText(invitation.decode(), "calendar", "utf-8")
-    part.set_param("method", "CANCEL" if context["cancelled"] else "REQUEST")
+    part.set_param("method", "CANCEL" if parts.cancelled else "REQUEST")
     part.add_header("Content-Disposition", "attachment", filename="invitation.ics")
     message.attach(part)
     return message
@@ -167,6 +191,7 @@ def send_pending(*, now: datetime | None = None, version: AgendaVersion | None =
     server accepted the message).
     """
     report = DispatchReport()
+    rendered: dict[int, AgendaParts] = {}
     # A refused address is retried by each sweep, up to MAX_ATTEMPTS; its error stays on the row.
     pending = Envoi.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, recipient__is_active=True)
     if version is not None:
@@ -186,7 +211,7 @@ def send_pending(*, now: datetime | None = None, version: AgendaVersion | None =
             moment = now or timezone.now()
             envoi.attempts += 1
             try:
-                _agenda_mail(envoi).send()
+                _agenda_mail(envoi, rendered).send()
             except Exception as error:  # a mail server refusal must not stop the other sends
                 logger.exception("agenda mail to %s failed", envoi.email)
                 envoi.last_error = str(error)[:1000]

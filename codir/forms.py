@@ -2,7 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from codir.models import Deliberation, Instance
+from communes.limits import MARKDOWN_MAX_LENGTH, TEXT_MAX_LENGTH
 from communes.models import Agent, Collectivite, Territoire
+from communes.uploads import AGENDA_DOCUMENTS, CALENDARS, MEGABYTE, UploadValidator, upload_help_text_lazy
 from decisions.forms import DATETIME_INPUT_FORMAT, DateTimeLocalInput
 
 
@@ -18,7 +20,10 @@ class InstanceForm(forms.Form):
     starts_at = datetime_field(_("Date et heure"))
     place = forms.CharField(label=_("Lieu"), max_length=200, required=False)
     agenda = forms.CharField(
-        label=_("Projet d'ordre du jour (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Projet d'ordre du jour (Markdown)"),
+        required=False,
+        max_length=MARKDOWN_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
     )
 
 
@@ -69,12 +74,18 @@ class PointForm(forms.Form):
         help_text=_("Si le CoDir doit rendre un avis technique sur un point du conseil ou du bureau."),
     )
     description = forms.CharField(
-        label=_("Présentation (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Présentation (Markdown)"),
+        required=False,
+        max_length=MARKDOWN_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     presenter = forms.ModelChoiceField(label=_("Présenté par"), queryset=Collectivite.objects.none(), required=False)
     duration_minutes = forms.IntegerField(label=_("Durée prévue (minutes)"), min_value=5, max_value=240, initial=15)
     documents = MultipleFileField(
-        label=_("Documents"), required=False, help_text=_("PDF, bureautique ou images, 20 Mo au plus chacun.")
+        label=_("Documents"),
+        required=False,
+        help_text=upload_help_text_lazy(AGENDA_DOCUMENTS),
+        validators=[UploadValidator(AGENDA_DOCUMENTS)],
     )
 
     def __init__(self, *args, territoire: Territoire, **kwargs):
@@ -83,7 +94,9 @@ class PointForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Motif de l'annulation"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Motif de l'annulation"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class RescheduleForm(forms.Form):
@@ -96,6 +109,7 @@ class MinutesForm(forms.Form):
     text = forms.CharField(
         label=_("Compte rendu (Markdown)"),
         required=False,
+        max_length=MARKDOWN_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_("Relevé de décisions, positions exprimées, suites à donner."),
     )
@@ -115,10 +129,6 @@ class IcsImportForm(forms.Form):
     file = forms.FileField(
         label=_("Fichier .ics"),
         help_text=_("Le calendrier des assemblées, exporté de votre messagerie ou de votre logiciel."),
+        # A calendar of assemblies is a few kilobytes: 2 Mo is plenty, and the whole file is parsed in memory.
+        validators=[UploadValidator(CALENDARS, max_size=2 * MEGABYTE)],
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 2 * 1024 * 1024:
-            raise forms.ValidationError(_("Le fichier dépasse 2 Mo."))
-        return upload

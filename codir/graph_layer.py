@@ -30,6 +30,8 @@ def codir_ties(territoire: Territoire, at: date) -> Iterable[Tie]:
 
 def presence_changed(sender, instance: Presence, **kwargs) -> None:
     """Attendance is a source of the graph: its cached analyses are out of date."""
+    if kwargs.get("raw"):  # a restore (loaddata, manage.py restore) clears the caches itself
+        return
     from django.db import transaction
 
     from codir.models import Reunion
@@ -42,6 +44,8 @@ def presence_changed(sender, instance: Presence, **kwargs) -> None:
 
 def reunion_changed(sender, instance, **kwargs) -> None:
     """A meeting cancelled or moved changes who attended the CoDir over the year."""
+    if kwargs.get("raw"):  # a restore (loaddata, manage.py restore) clears the caches itself
+        return
     from django.db import transaction
 
     from reseaux.cartography import invalidate

@@ -21,11 +21,11 @@ from codir.models import AgendaVersion, Document, Instance, PointOdj, Presence, 
 from communes.journal import journal_record
 from communes.models import Agent, Collectivite, Membership, Territoire
 from communes.text import clean_text, render_markdown
+from communes.uploads import AGENDA_DOCUMENTS, validate_upload
 from reseaux.models import Projet
 
 logger = logging.getLogger(__name__)
 
-MAX_DOCUMENT_SIZE = 20 * 1024 * 1024  # 20 Mo: what mail servers and members' connections bear
 LATE_TOLERANCE = timedelta(minutes=5)  # a send within five minutes of its due time is on time
 EMPTY_AGENDA_REMINDER = timedelta(hours=24)
 
@@ -228,8 +228,11 @@ def point_add(
     if rules_in_force(reunion.territoire, now).documents_obligatoires and not documents and projet is None:
         raise ValidationError({"documents": _("La charte demande un document pour chaque point.")})
     for upload in documents:
-        if upload.size > MAX_DOCUMENT_SIZE:
-            raise ValidationError({"documents": _("%(nom)s dépasse 20 Mo.") % {"nom": upload.name}})
+        # Size, format and content, as every upload path checks them (the form and the API did already).
+        try:
+            validate_upload(upload, AGENDA_DOCUMENTS)
+        except ValidationError as error:
+            raise ValidationError({"documents": error.messages}) from None
     description = clean_text(description)
     # Late once the agenda has gone out, or once its deadline has passed even if the sweep has not
     # run since (downtime).

@@ -222,7 +222,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
-MEDIA_URL = "/media/"
+MEDIA_URL = "/media/"  # never routed: stored files are served by views that check rights (communes/uploads.py)
+# The largest file an agent may attach (agenda and project documents, deliberations), in bytes; set in Mo.
+# Every upload path checks it (communes/uploads.py); the web server's own limit (nginx client_max_body_size)
+# should be a little above it, so that a too-big file gets our French message rather than the server's.
+MAX_UPLOAD_SIZE = env_int("MAX_UPLOAD_SIZE_MB", default=20) * 1024 * 1024
 
 # E-mail: console in development; EMAIL_BACKEND=smtp with EMAIL_HOST... in production.
 _email_backends = {

@@ -5,13 +5,14 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
+from django.views.decorators.http import require_safe
 
 from codir import avis, dispatch, feeds, portfolio, selectors, services
 from codir.access import (
@@ -39,6 +40,7 @@ from codir.forms import (
 from codir.models import CalendarToken, Deliberation, Instance, Presence
 from communes.access import TerritoireMixin
 from communes.forms import form_add_service_error
+from communes.uploads import download_response
 from communes.views import MesTerritoiresView
 from reseaux.models import Projet
 
@@ -221,7 +223,7 @@ class AcknowledgeView(CodirBase):
 class DocumentView(CodirBase):
     def get(self, request, territoire_slug, document_id):
         document = access_document(self.access, document_id)
-        return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)
+        return download_response(document.file, document.name)
 
 
 class ReunionActionView(CodirBase):
@@ -453,6 +455,7 @@ class CalendarLinkView(LoginRequiredMixin, View):
         return redirect("calendar_link")
 
 
+@require_safe  # a feed is read: any other method answers 405, like every other read-only URL
 def calendar_feed(request, token: str):
     """The private feed itself: the token is the only credential (calendar apps cannot log in)."""
     content = feeds.agent_feed(token)

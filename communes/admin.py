@@ -59,11 +59,12 @@ class AgentAdmin(UserAdmin):
         (None, {"fields": ["email", "password"]}),
         (_("Identité"), {"fields": ["first_name", "last_name", "phone", "collectivite", "job_title"]}),
         (_("Droits"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
-        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined", "erased_at"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     # Deactivation goes through the service, which also ends memberships and seats.
-    readonly_fields = ["is_active", "last_login", "date_joined"]
+    # Erasure goes through `manage.py erase_agent` or the agent's own page (communes.personal_data).
+    readonly_fields = ["is_active", "last_login", "date_joined", "erased_at"]
     actions = ["deactivate"]
 
     @admin.action(description=_("Désactiver les comptes (fin des adhésions et des sièges, historique conservé)"))

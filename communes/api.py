@@ -1,11 +1,13 @@
 """REST API of the communes app, and the base every territory-scoped API view builds on."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -21,6 +23,7 @@ from communes.access import (
     require_member,
     territoire_access,
 )
+from communes.limits import MARKDOWN_MAX_LENGTH, TEXT_MAX_LENGTH, text_max_length
 from communes.models import Agent, Collectivite, Invitation, JournalEntry, Membership, Seat, Territoire
 
 
@@ -40,14 +43,141 @@ TERRITOIRE_SLUG_PARAMETER = OpenApiParameter(
 )
 
 
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="Pourquoi la requête est refusée, en français.")
+
+
+# DRF's validation errors: messages by field (nested as the body is), `detail` for a refusal of the service, or
+# one entry per item when the body is a list.
+VALIDATION_ERROR = OpenApiResponse(
+    response={"oneOf": [{"type": "object", "additionalProperties": {}}, {"type": "array", "items": {}}]},
+    description="Requête invalide : les messages d'erreur par champ, ou dans `detail`.",
+)
+NOT_AUTHENTICATED = OpenApiResponse(ErrorDetailSerializer, description="Jeton absent, expiré ou révoqué.")
+FORBIDDEN = OpenApiResponse(ErrorDetailSerializer, description="Votre rôle ne permet pas cette action.")
+NOT_FOUND = OpenApiResponse(
+    ErrorDetailSerializer,
+    description="Territoire ou objet introuvable : un territoire dont vous n'êtes pas répond 404.",
+)
+
+
 class TerritoireAutoSchema(AutoSchema):
-    """Document the territory slug of every scoped path once, for all views."""
+    """Document the territory slug of every scoped path once, for all views, and the errors every endpoint
+    may answer: clients (and the API fuzzing tests, which check each status code against the schema) learn
+    them from the schema rather than by surprise."""
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
         if "{territoire_slug}" in self.path:
             parameters = [TERRITOIRE_SLUG_PARAMETER, *parameters]
         return parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if permissions.AllowAny in [permission.__class__ for permission in self.view.get_permissions()]:
+            return responses  # an anonymous endpoint documents its own errors
+        errors = {"401": NOT_AUTHENTICATED, "403": FORBIDDEN}
+        if self.method != "GET" or self._has_query_parameters():
+            errors["400"] = VALIDATION_ERROR
+        # Any path with a parameter names a territory or an object; a page past the end is a 404 too.
+        if "{" in self.path or (self._is_list_view() and self._get_paginator()):
+            errors["404"] = NOT_FOUND
+        for code, response in sorted(errors.items()):
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code, direction=direction)
+        return responses
+
+    def _has_query_parameters(self) -> bool:
+        """Whether the operation reads query parameters that are validated (besides the page number)."""
+        return any(
+            not isinstance(parameter, OpenApiParameter) or parameter.location == OpenApiParameter.QUERY
+            for parameter in self.get_override_parameters()
+        )
+
+
+# Moments typed in the API stay in a range that Europe/Paris writes as a valid ISO 8601 offset: before 1911
+# Paris time was 9 min 21 s ahead of Greenwich, an offset with seconds that no client parses.
+FIRST_MOMENT_YEAR, LAST_MOMENT_YEAR = 2000, 2199
+
+
+class DateTimeField(serializers.DateTimeField):
+    """DRF's DateTimeField, refusing a moment outside `FIRST_MOMENT_YEAR`..`LAST_MOMENT_YEAR`."""
+
+    default_error_messages = {"out_of_range": _("Choisissez une date entre {first} et {last}.")}
+
+    def to_internal_value(self, value):
+        moment = super().to_internal_value(value)
+        if not FIRST_MOMENT_YEAR <= moment.year <= LAST_MOMENT_YEAR:
+            self.fail("out_of_range", first=FIRST_MOMENT_YEAR, last=LAST_MOMENT_YEAR)
+        return moment
+
+
+def markdown_field(**kwargs) -> serializers.CharField:
+    """A text in Markdown, of a few pages at most."""
+    kwargs.setdefault("max_length", MARKDOWN_MAX_LENGTH)
+    return serializers.CharField(**kwargs)
+
+
+def text_field(**kwargs) -> serializers.CharField:
+    """A plain text of a few paragraphs (a motive, a note)."""
+    kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+    return serializers.CharField(**kwargs)
+
+
+NUL_MESSAGE = ProhibitNullCharactersValidator.message  # Django's, as DRF's CharField and the forms say it
+
+
+def contains_nul(value) -> bool:
+    """Whether a NUL character hides in a JSON value (its keys included): PostgreSQL refuses it in jsonb (a 500,
+    not a 400), and unlike DRF's CharField a JSONField does not check for it."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(key) or contains_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
+class JSONField(serializers.JSONField):
+    """DRF's JSONField, refusing NUL characters as its CharField does: PostgreSQL refuses them in jsonb, which
+    would be a 500 rather than a 400."""
+
+    default_error_messages = {"nul": NUL_MESSAGE}
+
+    def to_internal_value(self, data):
+        data = super().to_internal_value(data)
+        if contains_nul(data):
+            self.fail("nul")
+        return data
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """The base of the API's model serializers. A TextField has no length in the database: it gets the bound the
+    forms give the same text (`communes.limits`), so that an over-long text is a 400, not a stored megabyte.
+    (DRF's CharField already refuses NUL characters, which PostgreSQL would refuse with a 500.) Moments are
+    bounded as `DateTimeField` says."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: DateTimeField,
+        models.JSONField: JSONField,
+    }
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.TextField) and model_field.max_length is None:
+            field_kwargs.setdefault("max_length", text_max_length(model_field))
+        return field_class, field_kwargs
+
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        # DRF drops `allow_blank` from a field made read-only in Meta; for a choice it is what tells the schema
+        # that "" (no result yet, no avis) is a value too.
+        blank_choice = "choices" in kwargs and kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if blank_choice:
+            kwargs["allow_blank"] = True
+        return kwargs
 
 
 class TerritoireAPIMixin:
@@ -66,6 +196,9 @@ class TerritoireAPIMixin:
         self.territoire = self.access.territoire
         if self.admin_required:
             require_admin(self.access)
+        # Query parameters reach searches and filters as they are; PostgreSQL refuses NUL in a query (a 500).
+        if any("\x00" in key or "\x00" in value for key, values in request.query_params.lists() for value in values):
+            raise ValidationError({"detail": [NUL_MESSAGE]})
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # Schema generation: no request, no territory.
@@ -81,7 +214,7 @@ class TerritoireAPIMixin:
         return context
 
 
-class AgentBriefSerializer(serializers.ModelSerializer):
+class AgentBriefSerializer(ModelSerializer):
     full_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -89,13 +222,13 @@ class AgentBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "full_name", "email", "job_title", "phone"]
 
 
-class CollectiviteBriefSerializer(serializers.ModelSerializer):
+class CollectiviteBriefSerializer(ModelSerializer):
     class Meta:
         model = Collectivite
         fields = ["id", "kind", "name", "code_insee"]
 
 
-class TerritoireSerializer(serializers.ModelSerializer):
+class TerritoireSerializer(ModelSerializer):
     communes_count = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -103,7 +236,7 @@ class TerritoireSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "siren", "nature", "communes_count"]
 
 
-class SeatHolderSerializer(serializers.ModelSerializer):
+class SeatHolderSerializer(ModelSerializer):
     membership_id = serializers.IntegerField()
     agent = AgentBriefSerializer(source="membership.agent")
 
@@ -112,7 +245,7 @@ class SeatHolderSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "membership_id", "agent", "started_at"]
 
 
-class CollectiviteSerializer(serializers.ModelSerializer):
+class CollectiviteSerializer(ModelSerializer):
     active_seats = SeatHolderSerializer(many=True, read_only=True)
 
     class Meta:
@@ -120,7 +253,7 @@ class CollectiviteSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "name", "code_insee", "siren", "departement", "population", "left_at", "active_seats"]
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(ModelSerializer):
     agent = AgentBriefSerializer()
     collectivite = CollectiviteBriefSerializer()
     seats = serializers.SerializerMethodField()
@@ -133,7 +266,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         return [seat.kind for seat in membership.active_seats]
 
 
-class SeatSerializer(serializers.ModelSerializer):
+class SeatSerializer(ModelSerializer):
     collectivite = CollectiviteBriefSerializer(read_only=True)
     agent = AgentBriefSerializer(source="membership.agent", read_only=True)
 
@@ -162,7 +295,7 @@ class SeatAssignSerializer(TerritoireScopedFieldsMixin, serializers.Serializer):
     membership = serializers.PrimaryKeyRelatedField(queryset=Membership.objects.none())
 
 
-class InvitationSerializer(TerritoireScopedFieldsMixin, serializers.ModelSerializer):
+class InvitationSerializer(TerritoireScopedFieldsMixin, ModelSerializer):
     # Null for a facilitator invitation; a member invitation requires it (`validate_collectivite`).
     collectivite = serializers.PrimaryKeyRelatedField(queryset=Collectivite.objects.none(), allow_null=True)
     status = serializers.CharField(read_only=True)
@@ -191,7 +324,7 @@ class InvitationSerializer(TerritoireScopedFieldsMixin, serializers.ModelSeriali
         return value
 
 
-class FacilitateurSerializer(serializers.ModelSerializer):
+class FacilitateurSerializer(ModelSerializer):
     full_name = serializers.CharField(read_only=True)
 
     class Meta:
@@ -200,11 +333,11 @@ class FacilitateurSerializer(serializers.ModelSerializer):
 
 
 class FacilitateurInviteSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)  # as `Invitation.email`, and documented so in the schema
 
 
-class JournalEntrySerializer(serializers.ModelSerializer):
-    actor = AgentBriefSerializer(read_only=True)
+class JournalEntrySerializer(ModelSerializer):
+    actor = AgentBriefSerializer(read_only=True, allow_null=True)  # None for what the system did
 
     class Meta:
         model = JournalEntry

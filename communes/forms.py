@@ -16,7 +16,8 @@ def form_add_service_error(form: forms.Form, error: ValidationError) -> None:
 
 
 class InvitationForm(forms.Form):
-    email = forms.EmailField(label=_("Adresse électronique"))
+    # 254 as `Invitation.email` (Django's form field allows 320), so that the browser stops there too.
+    email = forms.EmailField(label=_("Adresse électronique"), max_length=254)
     collectivite = forms.ModelChoiceField(label=_("Collectivité représentée"), queryset=Collectivite.objects.none())
     role = forms.ChoiceField(label=_("Rôle"), choices=Membership.Role.choices)
     seat_kind = forms.ChoiceField(
@@ -37,6 +38,7 @@ class FacilitatorInvitationForm(forms.Form):
 
     email = forms.EmailField(
         label=_("Adresse électronique"),
+        max_length=254,
         help_text=_("La personne recevra un lien personnel, valable 7 jours, pour accompagner le territoire."),
     )
 

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 siren_validator = RegexValidator(r"^\d{9}$", _("Un SIREN comporte exactement 9 chiffres."))
@@ -120,6 +121,11 @@ class Collectivite(models.Model):
         return self.kind == self.Kind.EPCI
 
 
+def erased_label(agent_id: int) -> str:
+    """What the application says instead of an erased agent's name."""
+    return gettext("Personne effacée n° %(number)s") % {"number": agent_id}
+
+
 class AgentManager(BaseUserManager):
     use_in_migrations = True
 
@@ -168,6 +174,8 @@ class Agent(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("actif"), default=True)
     # « Me déconnecter partout » : every session opened before this moment ends at its next request.
     sessions_revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set by communes.personal_data.agent_erase: the row stays (acts point to it), the person is gone.
+    erased_at = models.DateTimeField(_("effacé le"), null=True, blank=True, editable=False)
     is_staff = models.BooleanField(_("accès à l'administration"), default=False)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
 
@@ -198,6 +206,8 @@ class Agent(AbstractBaseUser, PermissionsMixin):
 
     @property
     def full_name(self) -> str:
+        if self.erased_at is not None:
+            return erased_label(self.pk)
         return f"{self.first_name} {self.last_name}".strip()
 
     def get_full_name(self) -> str:

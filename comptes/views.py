@@ -26,6 +26,7 @@ from django.views.generic import TemplateView
 
 from communes.journal import journal_record
 from communes.models import Agent
+from communes.personal_data import agent_erase, personal_data_json, personal_data_summary
 from communes.sessions import session_limits_in_hours
 from comptes.forms import LoginForm, PasswordConfirmForm, RecoveryCodeForm, TotpCodeForm
 from comptes.proconnect.session import second_factor_done_by_provider
@@ -308,6 +309,7 @@ class _PasswordConfirmView(LoginRequiredMixin, View):
     title: str
     explanation: str
     submit_label: str
+    cancel_url_name = "account_security"
 
     def get(self, request):
         return self._render(PasswordConfirmForm(agent=request.user, request=request))
@@ -327,6 +329,7 @@ class _PasswordConfirmView(LoginRequiredMixin, View):
             "title": self.title,
             "explanation": self.explanation,
             "submit_label": self.submit_label,
+            "cancel_url_name": self.cancel_url_name,
         }
         return render(self.request, "comptes/security_confirm_password.html", context, status=status)
 
@@ -402,3 +405,47 @@ class PrivacyView(TemplateView):
         context.update(session_limits_in_hours())
         context["token_days"] = settings.API_TOKEN_DAYS
         return context
+
+
+class MyDataView(LoginRequiredMixin, TemplateView):
+    """« Mes données personnelles »: what the application holds about me, the download, the erasure."""
+
+    template_name = "comptes/mes_donnees.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["summary"] = personal_data_summary(self.request.user)
+        return context
+
+
+@method_decorator(never_cache, name="dispatch")
+class MyDataDownloadView(LoginRequiredMixin, View):
+    """The whole of my personal data in one JSON file (rights of access and to portability)."""
+
+    def get(self, request):
+        journal_record(action="comptes.personal_data.downloaded", actor=request.user, territoire=None)
+        response = HttpResponse(personal_data_json(request.user), content_type="application/json; charset=utf-8")
+        filename = f"mes-donnees-codir-{timezone.localdate():%Y-%m-%d}.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+@method_decorator([never_cache, sensitive_post_parameters("password")], name="dispatch")
+class EraseView(_PasswordConfirmView):
+    """Erase my account and my identity everywhere, after the password (right to erasure)."""
+
+    title = gettext_lazy("Effacer mon compte et mes données personnelles")
+    explanation = gettext_lazy(
+        "Votre nom, votre adresse électronique, votre téléphone et votre fonction seront effacés partout, "
+        "journal compris ; vos adhésions prendront fin et vos sièges seront libérés. Ce que vous avez fait au "
+        "nom de votre collectivité (positions, points d'ordre du jour, comptes rendus, signatures) reste, "
+        "attribué à « Personne effacée ». C'est définitif : vous ne pourrez plus vous connecter."
+    )
+    submit_label = gettext_lazy("Effacer définitivement mon compte")
+    cancel_url_name = "mes_donnees"
+
+    def confirmed(self, request) -> HttpResponse:
+        agent_erase(agent=request.user, by=request.user)
+        logout(request)
+        messages.success(request, _("Votre compte et vos données personnelles ont été effacés."))
+        return redirect("login")

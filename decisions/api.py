@@ -9,14 +9,22 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer, TerritoireAPIMixin
+from communes.api import (
+    AgentBriefSerializer,
+    CollectiviteBriefSerializer,
+    DateTimeField,
+    ModelSerializer,
+    TerritoireAPIMixin,
+    markdown_field,
+    text_field,
+)
 from communes.models import Agent, Collectivite
 from decisions import selectors, services
 from decisions.access import access_action, access_proposition, require_contributor
 from decisions.models import Action, ChoiceChoices, Position, Proposition, ResultChoices, Round
 
 
-class PositionSerializer(serializers.ModelSerializer):
+class PositionSerializer(ModelSerializer):
     collectivite = CollectiviteBriefSerializer(read_only=True)
     spoken_by = AgentBriefSerializer(read_only=True)
 
@@ -35,7 +43,7 @@ class PositionSerializer(serializers.ModelSerializer):
         ]
 
 
-class RoundSerializer(serializers.ModelSerializer):
+class RoundSerializer(ModelSerializer):
     positions = PositionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -43,7 +51,7 @@ class RoundSerializer(serializers.ModelSerializer):
         fields = ["number", "body", "body_html", "opened_at", "closed_at", "closing", "result", "tally", "positions"]
 
 
-class PropositionSerializer(serializers.ModelSerializer):
+class PropositionSerializer(ModelSerializer):
     author = AgentBriefSerializer(read_only=True)
 
     class Meta:
@@ -70,30 +78,30 @@ class PropositionDetailSerializer(PropositionSerializer):
 
 
 class OpenSerializer(serializers.Serializer):
-    closes_at = serializers.DateTimeField()
+    closes_at = DateTimeField()
 
 
 class ObjectionResponseSerializer(serializers.Serializer):
     position = serializers.IntegerField()
-    response = serializers.CharField()
+    response = text_field()
 
 
 class AmendSerializer(serializers.Serializer):
-    body = serializers.CharField()
-    closes_at = serializers.DateTimeField()
+    body = markdown_field()
+    closes_at = DateTimeField()
     responses = ObjectionResponseSerializer(many=True)
 
 
 class WithdrawSerializer(serializers.Serializer):
-    reason = serializers.CharField()
+    reason = text_field()
 
 
 class ExpressSerializer(serializers.Serializer):
     choice = serializers.ChoiceField(choices=ChoiceChoices.choices)
-    motive = serializers.CharField(required=False, allow_blank=True, default="")
+    motive = text_field(required=False, allow_blank=True, default="")
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(ModelSerializer):
     proposition = serializers.PrimaryKeyRelatedField(queryset=Proposition.objects.none())
     owner_collectivite = serializers.PrimaryKeyRelatedField(
         queryset=Collectivite.objects.none(), required=False, allow_null=True
@@ -178,11 +186,20 @@ class PropositionViewSet(
             "-created_at", "-pk"
         )
 
-    def perform_create(self, serializer):
+    def create(self, request, *args, **kwargs):
+        # Read-only personas are refused (403) before validation, as on the page: a 400 would tell them what to fix.
         require_contributor(self.access)
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
         serializer.instance = services.proposition_create(
             territoire=self.territoire, author=self.request.user, **serializer.validated_data
         )
+
+    def update(self, request, *args, **kwargs):
+        # Steering rights first (403), then validation (400): a 400 would tell a non-author what to fix.
+        access_proposition(self.access, self.get_object().pk, steer=True)
+        return super().update(request, *args, **kwargs)
 
     def perform_update(self, serializer):
         proposition = access_proposition(self.access, serializer.instance.pk, steer=True)
@@ -235,7 +252,7 @@ class PropositionViewSet(
         description="Positions actuelles du tour en cours (ou du dernier tour).",
     )  # fmt: skip
     @extend_schema(methods=["post"], request=ExpressSerializer, responses={201: PositionSerializer})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # all of them: the schema must not page
     def positions(self, request, territoire_slug, pk):
         proposition = access_proposition(self.access, pk)
         if request.method == "POST":
@@ -269,8 +286,11 @@ class ActionViewSet(
             self.territoire, status=status_filter if status_filter in Action.Status.values else ""
         )
 
+    def create(self, request, *args, **kwargs):
+        require_contributor(self.access)  # before validation, as for propositions
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
-        require_contributor(self.access)
         data = serializer.validated_data
         proposition = access_proposition(self.access, data.pop("proposition").pk)
         serializer.instance = services.action_create(proposition=proposition, by=self.request.user, **data)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communes.limits import MARKDOWN_MAX_LENGTH, TEXT_MAX_LENGTH, bounded_formfield
 from communes.models import Collectivite, Membership, Territoire
 from decisions.models import Action, ChoiceChoices, Proposition, ResultChoices
 
@@ -31,6 +32,7 @@ class PropositionForm(forms.ModelForm):
     class Meta:
         model = Proposition
         fields = ["title", "kind", "body", "mode", "majority", "quorum_percent", "colleges"]
+        formfield_callback = bounded_formfield
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
         help_texts = {
             "body": _("Mise en forme Markdown : **gras**, listes avec « - », liens [texte](https://…)."),
@@ -56,13 +58,16 @@ class PositionForm(forms.Form):
     motive = forms.CharField(
         label=_("Motif"),
         required=False,
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Obligatoire pour une objection : ce qui empêche votre collectivité d'y consentir."),
     )
 
 
 class AmendForm(forms.Form):
-    body = forms.CharField(label=_("Texte amendé"), widget=forms.Textarea(attrs={"rows": 10}))
+    body = forms.CharField(
+        label=_("Texte amendé"), max_length=MARKDOWN_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 10})
+    )
     closes_at = closes_at_field()
 
     def __init__(self, *args, objections, **kwargs):
@@ -72,6 +77,7 @@ class AmendForm(forms.Form):
             self.fields[f"response_{objection.pk}"] = forms.CharField(
                 label=_("Réponse à l'objection de %(collectivite)s") % {"collectivite": objection.collectivite},
                 help_text=objection.motive,
+                max_length=TEXT_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
 
@@ -80,13 +86,16 @@ class AmendForm(forms.Form):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("Motif du retrait"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Motif du retrait"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ActionForm(forms.ModelForm):
     class Meta:
         model = Action
         fields = ["title", "description", "owner_collectivite", "owner_agent", "due_date"]
+        formfield_callback = bounded_formfield
         widgets = {
             "due_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 3}),

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from communes.limits import MARKDOWN_MAX_LENGTH, TEXT_MAX_LENGTH
 from communes.models import Agent, Collectivite, Territoire
+from communes.uploads import PROJECT_DOCUMENTS, UploadValidator, upload_help_text_lazy
 from decisions.models import Proposition
 from reseaux.models import Axe, Lien, Phase, Projet
 
@@ -19,6 +21,7 @@ def date_field(label, **kwargs) -> forms.DateField:
 
 
 def markdown_field(label, rows=4, **kwargs) -> forms.CharField:
+    kwargs.setdefault("max_length", MARKDOWN_MAX_LENGTH)  # as the API (`communes.limits`)
     return forms.CharField(label=label, required=False, widget=forms.Textarea(attrs={"rows": rows}), **kwargs)
 
 
@@ -148,7 +151,11 @@ class IndicateurForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label=_("Document"), help_text=_("PDF, bureautique ou image ; 20 Mo au plus."))
+    file = forms.FileField(
+        label=_("Document"),
+        help_text=upload_help_text_lazy(PROJECT_DOCUMENTS),
+        validators=[UploadValidator(PROJECT_DOCUMENTS)],
+    )
 
 
 class RevueForm(forms.Form):
@@ -159,8 +166,12 @@ class RevueForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    participants = forms.CharField(label=_("Participants"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    progress = forms.CharField(label=_("Avancement"), widget=forms.Textarea(attrs={"rows": 4}))
+    participants = forms.CharField(
+        label=_("Participants"), required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    progress = forms.CharField(
+        label=_("Avancement"), max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
     health = forms.ChoiceField(label=_("Santé du projet"), choices=Projet.Health.choices)
     health_reason = forms.CharField(
         label=_("Raison du changement de santé"),
@@ -168,7 +179,12 @@ class RevueForm(forms.Form):
         required=False,
         help_text=_("Obligatoire si la santé change."),
     )
-    next_steps = forms.CharField(label=_("Prochaines étapes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    next_steps = forms.CharField(
+        label=_("Prochaines étapes"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     proposition = forms.ModelChoiceField(
         label=_("Décision prise (registre des décisions)"), queryset=Proposition.objects.none(), required=False
     )
@@ -195,7 +211,10 @@ class LienForm(forms.Form):
 class PriorisationForm(forms.Form):
     title = forms.CharField(label=_("Intitulé de la décision"), max_length=200)
     intro = forms.CharField(
-        label=_("Présentation (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Présentation (Markdown)"),
+        required=False,
+        max_length=MARKDOWN_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     projets = forms.ModelMultipleChoiceField(
         label=_("Projets à lancer"), queryset=Projet.objects.none(), widget=forms.CheckboxSelectMultiple

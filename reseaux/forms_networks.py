@@ -4,6 +4,7 @@ between agents. Agents are chosen among the territory's active members (`selecto
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from communes.limits import TEXT_MAX_LENGTH
 from communes.models import Agent, Territoire
 from reseaux.forms import date_field, markdown_field
 from reseaux.models import Echange, MembreReseau, Projet, Reseau
@@ -101,7 +102,12 @@ class EchangeForm(forms.Form):
     starts_on = date_field(_("Du"))
     ends_on = date_field(_("Au"))
     theme = forms.CharField(label=_("Thème"), max_length=200)
-    learnt = forms.CharField(label=_("Ce qui a été appris"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    learnt = forms.CharField(
+        label=_("Ce qui a été appris"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
     def __init__(self, *args, territoire: Territoire, **kwargs):
         super().__init__(*args, **kwargs)

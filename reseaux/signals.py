@@ -17,6 +17,8 @@ from reseaux.models import Contribution, Echange, Evenement, MembreReseau, Parti
 
 @receiver(post_save, sender=Membership, dispatch_uid="reseaux_pilot_permissions_follow_memberships")
 def membership_saved(sender, instance: Membership, **kwargs) -> None:
+    if kwargs.get("raw"):  # a restore brings the permissions and network memberships back as they were
+        return
     from reseaux.services import sync_pilot_permissions_for_collectivite
 
     transaction.on_commit(lambda: sync_pilot_permissions_for_collectivite(instance.collectivite_id))
@@ -51,6 +53,8 @@ GRAPH_SOURCES = {
 
 
 def graph_source_changed(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):  # a restore (loaddata, manage.py restore) clears the caches itself
+        return
     from reseaux.cartography import invalidate
 
     territoire_id = GRAPH_SOURCES[sender](instance)
@@ -66,6 +70,8 @@ for model in GRAPH_SOURCES:
 @receiver(post_save, sender=Agent, dispatch_uid="reseaux_graph_agent_saved")
 def agent_saved(sender, instance: Agent, **kwargs) -> None:
     """An agent's name and job title are on the maps of every territory they belong to."""
+    if kwargs.get("raw"):  # a restore (loaddata, manage.py restore) clears the caches itself
+        return
     from reseaux.cartography import invalidate
 
     territoires = list(instance.memberships.values_list("territoire_id", flat=True).distinct())

@@ -35,8 +35,12 @@ if [ -z "$PG_BIN" ]; then
   exit 0
 fi
 
-PG_DIR="$(mktemp -d /tmp/codir-pg.XXXXXX)"
 PG_PORT="${PG_PORT:-54329}"
+# Another server on this port would receive the migrations meant for the throwaway one.
+if (exec 3<>"/dev/tcp/127.0.0.1/$PG_PORT") 2>/dev/null; then
+  die "Le port $PG_PORT est déjà pris (une autre série de tests ?) : arrêtez-la ou choisissez PG_PORT=…"
+fi
+PG_DIR="$(mktemp -d /tmp/codir-pg.XXXXXX)"
 as_pg=()
 if [ "$(id -u)" -eq 0 ]; then
   # PostgreSQL refuses to run as root: the throwaway cluster belongs to the postgres user.

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
+from django.views.decorators.http import require_safe
 
 from codir.models import Campagne, RevueAnnuelle
 from codir.revue import indicators, questionnaire, selectors, services
@@ -363,6 +364,7 @@ class ComparaisonView(FacilitationBase):
         )
 
 
+@require_safe  # a download: any other method answers 405, like every other read-only URL
 @login_required
 def comparaison_csv(request):
     """The comparison as CSV: shared values only, empty cells for the rest, the aggregate where it exists."""

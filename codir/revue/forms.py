@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from codir.revue import indicators
 from codir.revue.questionnaire import LIKERT, LIKERT_SCALE, MAX_TEXT_ANSWER, TEXTE, items_of
+from communes.limits import TEXT_MAX_LENGTH
 from communes.models import Collectivite, Territoire
 from reseaux.forms import date_field, markdown_field
 
@@ -162,7 +163,7 @@ class EngagementForm(forms.Form):
         label=_("Collectivité qui le porte"), queryset=Collectivite.objects.none()
     )
     due_date = date_field(_("Échéance"), required=False)
-    description = markdown_field(_("Précisions"), rows=3)
+    description = markdown_field(_("Précisions"), rows=3, max_length=TEXT_MAX_LENGTH)
 
     def __init__(self, *args, territoire: Territoire, **kwargs):
         super().__init__(*args, **kwargs)

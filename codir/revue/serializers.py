@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from codir.models import Campagne, Engagement, RevueAnnuelle
-from communes.api import CollectiviteBriefSerializer
+from communes.api import CollectiviteBriefSerializer, ModelSerializer, contains_nul, markdown_field, text_field
 from communes.models import Collectivite
 
 
@@ -34,18 +34,6 @@ class QuestionnaireSerializer(serializers.Serializer):
 NUL_MESSAGE = _("Le caractère nul n'est pas autorisé.")
 
 
-def _contains_nul(value) -> bool:
-    """Whether a NUL character hides in a JSON value: PostgreSQL refuses it in jsonb (a 500, not a 400),
-    and unlike DRF's CharField a JSONField does not check for it."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(key) or _contains_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
-    return False
-
-
 @extend_schema_field(QuestionnaireSerializer)
 class QuestionnaireField(serializers.JSONField):
     """A questionnaire as plain JSON: its shape is checked by `questionnaire.validate_questionnaire`,
@@ -55,7 +43,7 @@ class QuestionnaireField(serializers.JSONField):
 
     def to_internal_value(self, data):
         data = super().to_internal_value(data)
-        if _contains_nul(data):
+        if contains_nul(data):
             self.fail("nul")
         dimensions = data.get("dimensions") if isinstance(data, dict) else None
         for dimension in dimensions if isinstance(dimensions, list) else []:
@@ -70,7 +58,7 @@ class NumberField(serializers.ReadOnlyField):
     """An integer or a decimal number, given back as computed (a count stays an integer)."""
 
 
-class EngagementSerializer(serializers.ModelSerializer):
+class EngagementSerializer(ModelSerializer):
     owner_collectivite = CollectiviteBriefSerializer(read_only=True)
 
     class Meta:
@@ -82,7 +70,7 @@ class EngagementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RevueAnnuelleSerializer(serializers.ModelSerializer):
+class RevueAnnuelleSerializer(ModelSerializer):
     """A review as everyone with access to the territory reads it. Lists annotate `answers_count` and pass
     the territory's eligible count in the context, so a review costs no query of its own."""
 
@@ -121,8 +109,8 @@ class SeminarStartSerializer(serializers.Serializer):
 class BilanSerializer(serializers.Serializer):
     """Every field is optional: what is left out keeps its current value."""
 
-    bilan = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, help_text="Markdown.")
-    perspectives = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False, help_text="Markdown.")
+    bilan = markdown_field(required=False, allow_blank=True, trim_whitespace=False, help_text="Markdown.")
+    perspectives = markdown_field(required=False, allow_blank=True, trim_whitespace=False, help_text="Markdown.")
     seminar_on = serializers.DateField(required=False)
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
@@ -135,7 +123,7 @@ class EngagementCreateSerializer(serializers.Serializer):
     # Blank is the service's to refuse, with a message that says what to write.
     title = serializers.CharField(max_length=200, allow_blank=True)
     owner_collectivite = serializers.PrimaryKeyRelatedField(queryset=Collectivite.objects.none())
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = text_field(required=False, allow_blank=True, default="")
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
 
     def __init__(self, *args, **kwargs):
@@ -162,7 +150,7 @@ class AnswersField(serializers.DictField):
 
     def to_internal_value(self, data):
         answers = super().to_internal_value(data)
-        if _contains_nul(answers):
+        if contains_nul(answers):
             self.fail("nul")
         for key, value in answers.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, int | str)):
@@ -256,7 +244,7 @@ class TerritoireNameSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class CampagneRevueSerializer(serializers.ModelSerializer):
+class CampagneRevueSerializer(ModelSerializer):
     territoire = TerritoireNameSerializer(read_only=True)
 
     class Meta:
@@ -265,7 +253,7 @@ class CampagneRevueSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CampagneSerializer(serializers.ModelSerializer):
+class CampagneSerializer(ModelSerializer):
     questionnaire = QuestionnaireField(read_only=True)
     revues = CampagneRevueSerializer(many=True, read_only=True)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer
+from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer, ModelSerializer, text_field
 from communes.models import Agent, Territoire
 from reseaux import graph
 from reseaux.access import can_lead
@@ -41,7 +41,7 @@ def is_current(membre: MembreReseau, day: date) -> bool:
 # --- Read serializers -------------------------------------------------------------------------------
 
 
-class MembreReseauSerializer(serializers.ModelSerializer):
+class MembreReseauSerializer(ModelSerializer):
     agent = AgentBriefSerializer(read_only=True)
     collectivite = CollectiviteBriefSerializer(read_only=True, help_text="La collectivité pour laquelle il agit.")
     current = serializers.SerializerMethodField(help_text="Membre aujourd'hui (jusqu'à la fin de `until` inclus).")
@@ -54,7 +54,7 @@ class MembreReseauSerializer(serializers.ModelSerializer):
         return is_current(membre, self.context.get("today") or timezone.localdate())
 
 
-class ParticipationSerializer(serializers.ModelSerializer):
+class ParticipationSerializer(ModelSerializer):
     agent = AgentBriefSerializer(read_only=True)
     collectivite = CollectiviteBriefSerializer(read_only=True)
 
@@ -63,7 +63,7 @@ class ParticipationSerializer(serializers.ModelSerializer):
         fields = ["agent", "collectivite"]
 
 
-class EvenementSerializer(serializers.ModelSerializer):
+class EvenementSerializer(ModelSerializer):
     participants = ParticipationSerializer(source="participations", many=True, read_only=True)
 
     class Meta:
@@ -71,7 +71,7 @@ class EvenementSerializer(serializers.ModelSerializer):
         fields = ["id", "reseau", "title", "held_on", "place", "participants", "created_by"]
 
 
-class RessourceSerializer(serializers.ModelSerializer):
+class RessourceSerializer(ModelSerializer):
     added_by = AgentBriefSerializer(read_only=True)
 
     class Meta:
@@ -79,7 +79,7 @@ class RessourceSerializer(serializers.ModelSerializer):
         fields = ["id", "reseau", "title", "url", "added_by", "added_at", "withdrawn_at"]
 
 
-class ReseauSerializer(serializers.ModelSerializer):
+class ReseauSerializer(ModelSerializer):
     """A network as the list shows it, with its counts today (annotated by `reseaux_of`)."""
 
     projet = ProjetBriefSerializer(read_only=True, allow_null=True)
@@ -133,7 +133,7 @@ class ReseauDetailSerializer(ReseauSerializer):
         return {"animer": can_lead(self.context["access"], reseau)}
 
 
-class EchangeSerializer(serializers.ModelSerializer):
+class EchangeSerializer(ModelSerializer):
     host = AgentBriefSerializer(read_only=True)
     host_collectivite = CollectiviteBriefSerializer(read_only=True)
     guest = AgentBriefSerializer(read_only=True)
@@ -215,7 +215,7 @@ class EchangeWriteSerializer(serializers.Serializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
     theme = serializers.CharField(max_length=200)
-    learnt = serializers.CharField(required=False, allow_blank=True, default="", trim_whitespace=False)
+    learnt = text_field(required=False, allow_blank=True, default="", trim_whitespace=False)
 
     def validate(self, data):
         if data["ends_on"] < data["starts_on"]:

@@ -7,7 +7,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer
+from communes.api import AgentBriefSerializer, CollectiviteBriefSerializer, ModelSerializer, text_field
+from communes.api import markdown_field as bounded_markdown_field
 from communes.models import Agent, Collectivite, Territoire
 from decisions.models import Proposition
 from reseaux import selectors
@@ -61,19 +62,19 @@ def projet_field(**kwargs) -> TerritoireField:
 # --- Read serializers -------------------------------------------------------------------------------
 
 
-class AxeSerializer(serializers.ModelSerializer):
+class AxeSerializer(ModelSerializer):
     class Meta:
         model = Axe
         fields = ["id", "name", "position"]
 
 
-class ProjetBriefSerializer(serializers.ModelSerializer):
+class ProjetBriefSerializer(ModelSerializer):
     class Meta:
         model = Projet
         fields = ["id", "title", "status", "health", "axe"]
 
 
-class PiloteSerializer(serializers.ModelSerializer):
+class PiloteSerializer(ModelSerializer):
     collectivite = CollectiviteBriefSerializer(read_only=True)
     active = serializers.SerializerMethodField(help_text="Pilote aujourd'hui.")
 
@@ -85,7 +86,7 @@ class PiloteSerializer(serializers.ModelSerializer):
         return pilote.is_active_on(self.context.get("today") or timezone.localdate())
 
 
-class ContributionSerializer(serializers.ModelSerializer):
+class ContributionSerializer(ModelSerializer):
     collectivite = CollectiviteBriefSerializer(read_only=True)
 
     class Meta:
@@ -102,7 +103,7 @@ class ContributionShareSerializer(ContributionSerializer):
         fields = [*ContributionSerializer.Meta.fields, "share"]
 
 
-class ReferentSerializer(serializers.ModelSerializer):
+class ReferentSerializer(ModelSerializer):
     agent = AgentBriefSerializer(read_only=True)
 
     class Meta:
@@ -110,13 +111,13 @@ class ReferentSerializer(serializers.ModelSerializer):
         fields = ["id", "projet", "agent", "since", "until"]
 
 
-class PhaseSerializer(serializers.ModelSerializer):
+class PhaseSerializer(ModelSerializer):
     class Meta:
         model = Phase
         fields = ["id", "projet", "kind", "starts_on", "ends_on", "status"]
 
 
-class JalonSerializer(serializers.ModelSerializer):
+class JalonSerializer(ModelSerializer):
     late = serializers.SerializerMethodField(help_text="Échéance passée sans que le jalon soit atteint.")
     reached_late = serializers.BooleanField(read_only=True, help_text="Atteint après son échéance.")
 
@@ -128,13 +129,13 @@ class JalonSerializer(serializers.ModelSerializer):
         return jalon.is_late(self.context.get("today") or timezone.localdate())
 
 
-class IndicateurSerializer(serializers.ModelSerializer):
+class IndicateurSerializer(ModelSerializer):
     class Meta:
         model = Indicateur
         fields = ["id", "projet", "name", "unit", "target", "measured", "measured_on"]
 
 
-class LienSerializer(serializers.ModelSerializer):
+class LienSerializer(ModelSerializer):
     source = ProjetBriefSerializer(read_only=True)
     target = ProjetBriefSerializer(read_only=True)
 
@@ -143,7 +144,7 @@ class LienSerializer(serializers.ModelSerializer):
         fields = ["id", "source", "target", "kind", "justification", "created_by", "created_at"]
 
 
-class RevueSerializer(serializers.ModelSerializer):
+class RevueSerializer(ModelSerializer):
     recorded_by = AgentBriefSerializer(read_only=True)
 
     class Meta:
@@ -160,10 +161,10 @@ class DroitsSerializer(serializers.Serializer):
     suivre = serializers.BooleanField(help_text="Enregistrer revues, jalons atteints et mesures d'indicateurs.")
 
 
-class ProjetSerializer(serializers.ModelSerializer):
+class ProjetSerializer(ModelSerializer):
     """A project as the portfolio lists it."""
 
-    axe = AxeSerializer(read_only=True)
+    axe = AxeSerializer(read_only=True, allow_null=True)
     pilotes = PiloteSerializer(many=True, read_only=True)
     participants = serializers.SerializerMethodField(help_text="Collectivités qui contribuent (identifiants).")
     late_jalons = serializers.SerializerMethodField(help_text="Jalons en retard.")
@@ -275,7 +276,7 @@ class PiloteInputSerializer(serializers.Serializer):
 
 def markdown_field() -> serializers.CharField:
     # Leading spaces mean something in Markdown: the service cleans the text, not DRF.
-    return serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    return bounded_markdown_field(required=False, allow_blank=True, trim_whitespace=False)
 
 
 class ProjetUpdateSerializer(serializers.Serializer):
@@ -366,11 +367,11 @@ class ReferentWriteSerializer(serializers.Serializer):
 class RevueWriteSerializer(serializers.Serializer):
     projet = projet_field()
     held_on = serializers.DateField()
-    progress = serializers.CharField()
+    progress = text_field()
     health = serializers.ChoiceField(choices=Projet.Health.choices)
     health_reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    next_steps = serializers.CharField(required=False, allow_blank=True, default="")
-    participants = serializers.CharField(required=False, allow_blank=True, default="")
+    next_steps = text_field(required=False, allow_blank=True, default="")
+    participants = text_field(required=False, allow_blank=True, default="")
     collectivites = TerritoireField(
         collectivites_of, queryset=Collectivite.objects.none(), many=True, required=False, default=list
     )

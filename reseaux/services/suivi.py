@@ -11,9 +11,8 @@ from django.utils.translation import gettext as _
 
 from communes.journal import journal_record
 from communes.models import Agent
+from communes.uploads import PROJECT_DOCUMENTS, validate_upload
 from reseaux.models import DocumentProjet, Indicateur, Jalon, Phase, Projet
-
-MAX_DOCUMENT_SIZE = 20 * 1024 * 1024  # 20 Mo, as for agenda documents
 
 
 @transaction.atomic
@@ -147,9 +146,12 @@ def indicateur_remove(*, indicateur: Indicateur, by: Agent) -> None:
 
 @transaction.atomic
 def document_add(*, projet: Projet, by: Agent, upload: UploadedFile) -> DocumentProjet:
-    """Attach a document to the project (20 Mo at most, office and image formats)."""
-    if upload.size > MAX_DOCUMENT_SIZE:
-        raise ValidationError({"file": _("%(nom)s dépasse 20 Mo.") % {"nom": upload.name}})
+    """Attach a document to the project (office and image formats, checked by their content; size capped by
+    settings.MAX_UPLOAD_SIZE)."""
+    try:
+        validate_upload(upload, PROJECT_DOCUMENTS)
+    except ValidationError as error:
+        raise ValidationError({"file": error.messages}) from None
     document = DocumentProjet(projet=projet, file=upload, name=upload.name[:255], size=upload.size, uploaded_by=by)
     document.full_clean()
     document.save()

@@ -1,10 +1,11 @@
 """The follow-up of a project: phases, milestones, indicators, documents, reviews."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from communes.uploads import download_response
 from reseaux import services
 from reseaux.access import (
     access_projet,
@@ -120,7 +121,7 @@ class DocumentView(PortfolioBase):
         document = get_object_or_404(projet.documents.all(), pk=item_id)
         if document.withdrawn_at is not None and not can_follow(self.access, projet):
             raise Http404
-        return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.name)
+        return download_response(document.file, document.name)
 
 
 class DocumentWithdrawView(ItemActionView):

@@ -195,7 +195,11 @@ def test_signing_and_ratifying_from_the_version_page(charte_in_force, mortagne, 
         url("ratify", mortagne, 1),
         {"deliberation_date": timezone.localdate().isoformat(), "deliberation_number": "2026-119", "document": not_pdf},
     )
-    assert response.status_code == 400 and "doit être un PDF" in text(response) and not Ratification.objects.exists()
+    assert (
+        response.status_code == 400
+        and "« virus.pdf » n'est pas un fichier PDF" in text(response)
+        and not Ratification.objects.exists()
+    )
 
 
 def test_history_diff_and_markdown_export(charte_in_force, mortagne, dgs_commune, voices, client):

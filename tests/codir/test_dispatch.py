@@ -74,11 +74,11 @@ def test_a_worker_killed_in_the_middle_of_a_send_does_not_send_twice(reunion, mo
 
     calls = {"n": 0}
 
-    def killed_on_second(envoi):
+    def killed_on_second(envoi, rendered):
         calls["n"] += 1
         if calls["n"] == 2:
             raise Killed
-        return real_send(envoi)
+        return real_send(envoi, rendered)
 
     monkeypatch.setattr(dispatch, "_agenda_mail", killed_on_second)
     with pytest.raises(Killed):
@@ -105,7 +105,7 @@ def test_a_refused_mail_is_retried_by_the_next_sweep(reunion, monkeypatch):
     dispatch.dispatch_due(now=deadline)
     real_send = dispatch._agenda_mail
 
-    def refused(envoi):
+    def refused(envoi, rendered):
         raise ConnectionRefusedError("serveur de messagerie injoignable")
 
     monkeypatch.setattr(dispatch, "_agenda_mail", refused)
@@ -286,7 +286,7 @@ def test_a_refused_address_is_not_retried_forever(reunion, monkeypatch):
     deadline = dispatch.dispatch_deadline(reunion)
     dispatch.dispatch_due(now=deadline)
 
-    def refused(envoi):
+    def refused(envoi, rendered):
         raise ConnectionRefusedError("refusé")
 
     monkeypatch.setattr(dispatch, "_agenda_mail", refused)

@@ -42,7 +42,7 @@ def test_no_xss_payload_survives(payload):
 
 def test_ordinary_markdown_is_kept():
     html = render_markdown("# Objet\n\nUn **texte** avec [un lien](https://www.cnfpt.fr) et `du code`.\n\n- un\n- deux")
-    assert '<h3 id="objet">Objet</h3>' in html
+    assert '<h3 id="md-objet">Objet</h3>' in html
     assert '<a href="https://www.cnfpt.fr" rel="noopener noreferrer nofollow">un lien</a>' in html
     assert "<strong>texte</strong>" in html and "<code>du code</code>" in html and "<li>un</li>" in html
 
@@ -52,7 +52,7 @@ def test_mailto_links_are_kept():
 
 
 def test_the_highest_heading_becomes_h3_whatever_its_level():
-    assert render_markdown("## Décisions\n\n### Détail").startswith('<h3 id="decisions">Décisions</h3>')
-    assert '<h4 id="detail">Détail</h4>' in render_markdown("## Décisions\n\n### Détail")
+    assert render_markdown("## Décisions\n\n### Détail").startswith('<h3 id="md-decisions">Décisions</h3>')
+    assert '<h4 id="md-detail">Détail</h4>' in render_markdown("## Décisions\n\n### Détail")
     assert render_markdown("# Objet").startswith("<h3")
     assert "<h6" in render_markdown("# Un\n\n###### Six") and "<h8" not in render_markdown("# Un\n\n###### Six")

@@ -83,6 +83,10 @@ def test_only_the_author_or_the_epci_dgs_steers_through_the_api(open_proposition
         .status_code
         == 403
     )
+    # Refused before validation: an invalid change from a non-author is a 403, not a list of what to fix.
+    detail = reverse("api:proposition-detail", args=[proposition.territoire.slug, proposition.pk])
+    assert api_for(dgs_commune).patch(detail, {"title": ""}).status_code == 403
+    assert api_for(dgs_commune).patch(detail, {"title": "Autre titre"}).status_code == 403
     assert Proposition.objects.get().is_open
 
 

@@ -29,7 +29,7 @@ def test_a_new_proposition_is_a_draft_decided_by_consent_with_quorum_one_half_un
     )
     assert proposition.status == "brouillon"
     assert (proposition.mode, proposition.quorum_percent, proposition.colleges) == ("consentement", 50, False)
-    assert proposition.body_html.startswith('<h3 id="objet">Objet</h3>') and "<b>" not in proposition.body_html
+    assert proposition.body_html.startswith('<h3 id="md-objet">Objet</h3>') and "<b>" not in proposition.body_html
     assert dgs_epci.has_perm("decisions.change_proposition", proposition)
 
 

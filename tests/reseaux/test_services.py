@@ -23,7 +23,6 @@ from reseaux.models import (
     Projet,
     Referent,
 )
-from reseaux.services.suivi import MAX_DOCUMENT_SIZE
 from tests.conftest import make_member
 from tests.reseaux.builders import EPCI, can_edit, coll, epci_projet, last_journal, today
 
@@ -58,7 +57,7 @@ def test_projet_update_renders_the_markdown_fields_and_sanitises_them(projet, dg
     )
     stored = Projet.objects.get(pk=projet.pk)
     assert stored.description == "# Contexte\n\nUn **service** commun.<script>alert(1)</script>"  # source as typed
-    assert stored.description_html.startswith('<h3 id="contexte">Contexte</h3>')
+    assert stored.description_html.startswith('<h3 id="md-contexte">Contexte</h3>')
     assert "<strong>service</strong>" in stored.description_html and "<script" not in stored.description_html
     assert stored.objectives_html == "<ul>\n<li>instruire</li>\n<li>conseiller</li>\n</ul>"
     assert stored.expected_effects_html == "<p>Délais <em>réduits</em></p>"
@@ -496,13 +495,14 @@ def test_document_add_stores_the_file_and_withdraw_keeps_it(projet, dgs_epci, me
     ]
 
 
-def test_document_add_refuses_big_files_and_unknown_formats(projet, dgs_epci, media):
-    too_big = InMemoryUploadedFile(BytesIO(b"x"), "file", "bilan.pdf", "application/pdf", MAX_DOCUMENT_SIZE + 1, None)
+def test_document_add_refuses_big_files_and_unknown_formats(projet, dgs_epci, media, settings):
+    limit = settings.MAX_UPLOAD_SIZE
+    too_big = InMemoryUploadedFile(BytesIO(b"%PDF-1.4"), "file", "bilan.pdf", "application/pdf", limit + 1, None)
     with pytest.raises(ValidationError, match="dépasse 20 Mo"):
         services.document_add(projet=projet, by=dgs_epci, upload=too_big)
     with pytest.raises(ValidationError) as error:
         services.document_add(projet=projet, by=dgs_epci, upload=SimpleUploadedFile("outil.exe", b"MZ"))
     assert "file" in error.value.message_dict
     assert not DocumentProjet.objects.exists() and not list(media.rglob("*.*"))
-    at_limit = InMemoryUploadedFile(BytesIO(b"x"), "file", "bilan.pdf", "application/pdf", MAX_DOCUMENT_SIZE, None)
-    assert services.document_add(projet=projet, by=dgs_epci, upload=at_limit).size == MAX_DOCUMENT_SIZE
+    at_limit = InMemoryUploadedFile(BytesIO(b"%PDF-1.4"), "file", "bilan.pdf", "application/pdf", limit, None)
+    assert services.document_add(projet=projet, by=dgs_epci, upload=at_limit).size == limit
