@@ -166,7 +166,10 @@ class ModelSerializer(serializers.ModelSerializer):
 
     def build_standard_field(self, field_name, model_field):
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
-        if isinstance(model_field, models.TextField) and model_field.max_length is None:
+        # Only what can be written is bounded: the schema would otherwise promise readers a length that the
+        # rendered HTML (`*_html`, read-only) does not keep.
+        writable = not field_kwargs.get("read_only")
+        if isinstance(model_field, models.TextField) and model_field.max_length is None and writable:
             field_kwargs.setdefault("max_length", text_max_length(model_field))
         return field_class, field_kwargs
 

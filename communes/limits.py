@@ -12,10 +12,17 @@ MARKDOWN_MAX_LENGTH = 50_000  # a document in Markdown: about twenty printed pag
 TEXT_MAX_LENGTH = 5_000  # a plain text of a few paragraphs
 
 
+# Markdown sources stored without their HTML: an amendment's text becomes a section's body when adopted.
+MARKDOWN_WITHOUT_HTML = {"charte.Amendement.text", "charte.Amendement.base_text"}
+
+
 def text_max_length(model_field: models.TextField) -> int:
     """The bound of a model's TextField: a text rendered to HTML beside it (`<name>_html`) is Markdown."""
     names = {field.name for field in model_field.model._meta.get_fields()}
-    return MARKDOWN_MAX_LENGTH if f"{model_field.name}_html" in names else TEXT_MAX_LENGTH
+    markdown = f"{model_field.name}_html" in names or f"{model_field.model._meta.label}.{model_field.name}" in (
+        MARKDOWN_WITHOUT_HTML
+    )
+    return MARKDOWN_MAX_LENGTH if markdown else TEXT_MAX_LENGTH
 
 
 def bounded_formfield(model_field: models.Field, **kwargs):

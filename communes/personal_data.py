@@ -15,23 +15,27 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Cast
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.duration import duration_iso_string
 from django.utils.translation import gettext as _
 
 from communes.journal import journal_record
 from communes.models import Agent, JournalEntry, erased_label
+from communes.text import render_markdown
 
 EXPORT_FORMAT = "codir-de-territoire/donnees-personnelles/1"
 
@@ -106,6 +110,8 @@ def _rows_about(model: type[models.Model], agent: Agent, email: str) -> models.Q
 
 
 def _json_value(value):
+    if isinstance(value, timedelta):  # as the API writes them, so that the download and the API agree
+        return duration_iso_string(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, Decimal | UUID):
@@ -188,6 +194,12 @@ def _scrubbed(value, patterns: list[re.Pattern], replacement: str):
     return value
 
 
+def _identity_pattern(identity: str) -> re.Pattern:
+    """The identity as a whole word: erasing sophie.guerin@… leaves anne-sophie.guerin@… and « Anne-Sophie
+    Guérin » alone."""
+    return re.compile(r"(?<![\w.+-])" + re.escape(identity) + r"(?![\w-])", re.IGNORECASE)
+
+
 def _identities(agent: Agent) -> list[str]:
     """The strings that identify the agent in free text: the address always, the full name when it has
     a first and a last name (a lone first name would rewrite every « Marie » of the territory)."""
@@ -221,7 +233,7 @@ def _scrub_everywhere(
     spelling is searched too. Rows are rewritten with `update()`, not `save()`: a scrub is not an edit and
     must not bump « modifié le » dates or create versions.
     """
-    patterns = [re.compile(re.escape(identity), re.IGNORECASE) for identity in identities]
+    patterns = [_identity_pattern(identity) for identity in identities]
     for model in _concrete_models():
         label = model._meta.label_lower
         if label in NOT_SCRUBBED or label in USERNAME_MODELS:
@@ -242,17 +254,62 @@ def _scrub_everywhere(
         if progress is not None:
             progress(str(model._meta.verbose_name_plural))
         rewritten = 0
+        rendered = {name for name in texts if f"{name}_html" in texts}
         for row in rows.filter(condition).only("pk", *texts, *jsons).iterator(chunk_size=500):
             changes = {}
             for name in (*texts, *jsons):
                 before = getattr(row, name)
                 after = _scrubbed(before, patterns, replacement)
                 if after != before:
-                    changes[name] = after
+                    max_length = model._meta.get_field(name).max_length
+                    changes[name] = after[:max_length] if max_length else after
+            for name in rendered & set(changes):
+                # From the scrubbed source: a heading's id is made of its words (md-entretien-avec-sophie-guerin),
+                # a spelling the scrub of the HTML itself does not see.
+                changes[f"{name}_html"] = render_markdown(changes[name])
             if changes:
                 model._base_manager.filter(pk=row.pk).update(**changes)
                 rewritten += 1
         report.count(report.rewritten, label, rewritten)
+
+
+def _relabel_journal(agent: Agent, display: str, replacement: str, report: ErasureReport) -> None:
+    """Journal lines about the agent or about a row of theirs (membership, referent…) name them as the row
+    did when the line was written: with a lone first or last name too, which the scrub of every text leaves
+    alone (it would rewrite every « Marie » of the territory), but which here can only be them."""
+    pattern = _identity_pattern(display)
+    for model in _concrete_models():
+        if model is get_user_model():
+            rows = model._base_manager.filter(pk=agent.pk)
+        elif links := _agent_links(model):
+            condition = Q()
+            for name in links:
+                condition |= Q(**{name: agent})
+            rows = model._base_manager.filter(condition)
+        else:
+            continue
+        ids = rows.annotate(_id=Cast("pk", models.CharField())).values("_id")
+        entries = JournalEntry.objects.filter(target_type=ContentType.objects.get_for_model(model), target_id__in=ids)
+        for entry in entries.only("pk", "target_label").iterator(chunk_size=500):
+            label = pattern.sub(replacement, entry.target_label)[:300]
+            if label != entry.target_label:
+                JournalEntry.objects.filter(pk=entry.pk).update(target_label=label)
+                report.count(report.rewritten, "communes.journalentry", 1)
+
+
+def _sessions_delete(agent: Agent) -> int:
+    """Delete the agent's stored sessions (their ProConnect identity and SIRET ride in them); `sessions_revoke`
+    only stops them at their next request. Sessions are keyed by a random key, not by agent: each is read."""
+    from django.contrib.sessions.models import Session
+
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return 0  # the revocation ends them, and they expire
+    theirs = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500)
+        if session.get_decoded().get("_auth_user_id") == str(agent.pk)
+    ]
+    return Session.objects.filter(pk__in=theirs).delete()[0]
 
 
 @transaction.atomic
@@ -260,12 +317,14 @@ def agent_erase(*, agent: Agent, by: Agent | None, progress: Callable[[str], Non
     """Erase the agent's identity everywhere (right to erasure), keeping what they did as an act of
     their collectivité.
 
-    Their memberships end and their seats are vacated (through `agent_deactivate`, journal included);
-    their credentials, sessions, calendar links and login traces are deleted; their row keeps its id so
-    that decisions, positions, minutes, versions and counts stay intact, but loses name, address,
-    telephone, function and password; every text or journal line quoting their name or address is
-    rewritten. It cannot be undone, and an erased agent cannot be erased twice. `progress` hears the
-    name of each kind of data as it is searched (a territory's worth of text takes a while).
+    Their memberships end and their seats are vacated (through `agent_deactivate`, journal included: it
+    refuses to leave a territory without administrator, and then nothing is erased); their credentials,
+    sessions, calendar links and login traces are deleted; their row keeps its id so that decisions,
+    positions, minutes, versions and counts stay intact, but loses name, address, telephone, function and
+    password; every text or journal line quoting their name or address is rewritten, and the cached
+    analyses (maps of the networks) are dropped. It cannot be undone, and an erased agent cannot be erased
+    twice. `progress` hears the name of each kind of data as it is searched (a territory's worth of text
+    takes a while).
     """
     from communes.services import agent_deactivate
     from communes.sessions import sessions_revoke
@@ -275,18 +334,32 @@ def agent_erase(*, agent: Agent, by: Agent | None, progress: Callable[[str], Non
         raise ValidationError(_("Ce compte a déjà été effacé."))
     report = ErasureReport(agent_id=agent.pk)
     identities = _identities(agent)
+    display = str(agent)
     email = agent.email
-    replacement = erased_label(agent.pk)
+    with translation.override(settings.LANGUAGE_CODE):  # written into the texts, for every reader
+        replacement = erased_label(agent.pk)
+
+    # Memberships end first, under the real name: a refusal (the last administrator of a territory) must
+    # say who. The journal lines this writes are rewritten below with all the others.
     if agent.is_active:
         agent_deactivate(agent=agent, by=by)
     sessions_revoke(agent=agent)
+    agent = Agent.objects.get(pk=agent.pk)
+    agent.email = f"efface-{agent.pk}@efface.invalid"
+    agent.first_name = agent.last_name = agent.phone = agent.job_title = ""
+    agent.set_unusable_password()
+    agent.erased_at = timezone.now()
+    agent.is_active = agent.is_staff = agent.is_superuser = False
+    agent.last_login = None
+    agent.save()
+    agent.groups.clear()
+    agent.user_permissions.clear()
+    report.count(report.deleted, "sessions.session", _sessions_delete(agent))
 
     for model in _concrete_models():
         label = model._meta.label_lower
         rows = _rows_about(model, agent, email)
-        if rows is None:
-            continue
-        if label in CREDENTIAL_MODELS or label in USERNAME_MODELS:
+        if rows is not None and (label in CREDENTIAL_MODELS or label in USERNAME_MODELS):
             report.count(report.deleted, label, rows.delete()[0])
     # Login lines hold the address the agent connected from: personal data with no act to keep.
     for entry in JournalEntry.objects.filter(actor=agent, territoire__isnull=True).only("pk", "data"):
@@ -296,23 +369,14 @@ def agent_erase(*, agent: Agent, by: Agent | None, progress: Callable[[str], Non
             report.count(report.rewritten, "communes.journalentry", 1)
 
     _scrub_everywhere(identities, replacement, report, progress)
-    pseudonymous_email = f"efface-{agent.pk}@efface.invalid"
+    _relabel_journal(agent, display, replacement, report)
     for model in _concrete_models():
         if model is get_user_model():
             continue
         for name in _email_fields(model):
-            changed = model._base_manager.filter(**{f"{name}__iexact": email}).update(**{name: pseudonymous_email})
+            changed = model._base_manager.filter(**{f"{name}__iexact": email}).update(**{name: agent.email})
             report.count(report.rewritten, model._meta.label_lower, changed)
 
-    agent.email = pseudonymous_email
-    agent.first_name = agent.last_name = agent.phone = agent.job_title = ""
-    agent.set_unusable_password()
-    agent.is_active = agent.is_staff = agent.is_superuser = False
-    agent.last_login = None
-    agent.erased_at = timezone.now()
-    agent.save()
-    agent.groups.clear()
-    agent.user_permissions.clear()
     journal_record(
         action="communes.agent.erased",
         actor=by if by is not None and by.pk != agent.pk else None,
@@ -320,4 +384,7 @@ def agent_erase(*, agent: Agent, by: Agent | None, progress: Callable[[str], Non
         target=agent,
         data={"deleted": report.deleted, "rewritten": report.rewritten},
     )
+    # Cached analyses hold names; a new version key only hides them, so the cache is emptied (it holds
+    # nothing but what can be computed again).
+    transaction.on_commit(cache.clear)
     return report

@@ -19,6 +19,8 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {
     "*": {"lang", "title"}, "a": {"href", "title"}, "abbr": {"title"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"},
     "h6": {"id"},
+    # Footnotes: the call (sup) and the note (li) are each other's link targets.
+    "li": {"id"}, "sup": {"id"},
 }  # fmt: skip
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 # Every id of a text lives in its own namespace, as GitHub's "user-content-": a heading "Contenu" or a typed

@@ -3,7 +3,8 @@
 A file is accepted when its size is within `settings.MAX_UPLOAD_SIZE`, its extension is on the allowlist of
 the place it goes to, and its first bytes are those of that format: the browser's content type and the
 name's extension are what the sender says, the bytes are what the file is. HTML, SVG, scripts and programs
-are refused whatever their name, since a file served back from our origin could otherwise run in it.
+are refused whatever their name when their markers open the file (the first 8 KB, where browsers sniff), since
+a file served back from our origin could otherwise run in it; what hides deeper is never shown inline (below).
 
 Downloads are always attachments, with a content type derived here from the stored name (never text/html),
 `nosniff`, and a Content-Security-Policy that forbids everything: even a file that slipped through could
@@ -137,7 +138,26 @@ def extension_of(name: str) -> str:
     return PurePosixPath(name.replace("\\", "/")).suffix.lower().lstrip(".")
 
 
+# The 97-2003 formats (OLE2) name their VBA streams in their directory, in UTF-16 (Word: Macros/VBA/_VBA_PROJECT,
+# Excel: _VBA_PROJECT_CUR/VBA/_VBA_PROJECT); the directory may sit anywhere in the file, so the whole file is
+# read (in chunks; a few megabytes at most). « Macros » alone could be a word of the document's own text.
+_OLE2_MACROS = ("_VBA_PROJECT".encode("utf-16-le"),)
+
+
 def _has_macros(upload) -> bool:
+    if upload.read(len(_OLE2)) == _OLE2:
+        upload.seek(0)
+        tail = b""
+        try:
+            while chunk := upload.read(MEGABYTE):
+                window = tail + chunk
+                if any(marker in window for marker in _OLE2_MACROS):
+                    return True
+                tail = window[-32:]
+            return False
+        finally:
+            upload.seek(0)
+    upload.seek(0)
     return _is_zip_with(upload, lambda archive: any(_MACROS.search(name) for name in archive.namelist()))
 
 
@@ -172,7 +192,9 @@ def validate_upload(upload, extensions: tuple[str, ...], *, max_size: int | None
     head = upload.read(SNIFF_BYTES)
     upload.seek(0)
     file_format = FORMATS[extension]
-    if head.startswith(_PROGRAMS) or _MARKUP.search(head):
+    # Calendars exported from Outlook carry each event's description as HTML (X-ALT-DESC;FMTTYPE=text/html):
+    # they are read as calendars, never served as pages.
+    if head.startswith(_PROGRAMS) or (_MARKUP.search(head) and extension not in CALENDARS):
         raise ValidationError(
             _(
                 "« %(nom)s » n'est pas un fichier %(format)s : il contient une page web, une image SVG, un script "
@@ -191,7 +213,7 @@ def validate_upload(upload, extensions: tuple[str, ...], *, max_size: int | None
             % {"nom": name, "format": file_format.label},
             code="file_content",
         )
-    if head.startswith(b"PK\x03\x04") and _has_macros(upload):
+    if head.startswith((b"PK\x03\x04", _OLE2)) and _has_macros(upload):
         raise ValidationError(
             _(
                 "« %(nom)s » contient des macros : enregistrez-le sans macros (.docx, .xlsx, .odt…) et joignez-le de nouveau."

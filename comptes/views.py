@@ -318,6 +318,7 @@ class _PasswordConfirmView(LoginRequiredMixin, View):
         form = PasswordConfirmForm(request.POST, agent=request.user, request=request)
         if not form.is_valid():
             return self._render(form, status=400)
+        self.form = form  # a refusal of the change itself is shown on it
         return self.confirmed(request)
 
     def confirmed(self, request) -> HttpResponse:
@@ -445,7 +446,12 @@ class EraseView(_PasswordConfirmView):
     cancel_url_name = "mes_donnees"
 
     def confirmed(self, request) -> HttpResponse:
-        agent_erase(agent=request.user, by=request.user)
+        try:
+            agent_erase(agent=request.user, by=request.user)
+        except ValidationError as error:
+            # e.g. the last administrator of a territory: another one is named first, nothing was erased.
+            self.form.add_error(None, error.messages)
+            return self._render(self.form, status=400)
         logout(request)
         messages.success(request, _("Votre compte et vos données personnelles ont été effacés."))
         return redirect("login")

@@ -18,7 +18,8 @@ from datetime import timedelta
 from functools import cache, cached_property
 
 import pytest
-from django.db import transaction
+from django.core.signals import request_finished
+from django.db import close_old_connections, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -741,7 +742,13 @@ def send(client, method: str, url: str, api: bool):
             response = getattr(client, method)(url, {})
         wrote = JournalEntry.objects.count() != journal_before
         transaction.set_rollback(True)
-    response.close()
+    # Closing releases a served file; it also signals request_finished, whose receiver would close the database
+    # connection (PostgreSQL) under the test's transaction: unhooked as Django's test client does.
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
     status = str(response.status_code)
     if response.status_code in (301, 302) and response["Location"].startswith(reverse("login")):
         status = "login"

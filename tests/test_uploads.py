@@ -37,6 +37,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 HTML = b"<!DOCTYPE html><html><body><script>window.__xss=1</script></body></html>"
+PROGRAM = b"MZ\x90\x00" + b"\x00" * 60
 SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'
 ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//FR\r\nEND:VCALENDAR\r\n"
 
@@ -125,11 +126,19 @@ HOSTILE = [
     ("macros.docx", ooxml("word", "document.xml", "word/vbaProject.bin"), "file_macros"),
     ("macros.xlsx", ooxml("xl", "workbook.xml", "xl/vbaProject.bin"), "file_macros"),
     ("macros.odt", zipped({"mimetype": b"application/vnd.oasis.opendocument.text", "Basic/Standard/M.xml": b"x"}), "file_macros"),
+    # A Word 97-2003 file with VBA: its directory, far past the first bytes, names the _VBA_PROJECT stream.
+    ("macros.doc", OLE2 + b"\x00" * 20000 + "_VBA_PROJECT".encode("utf-16-le"), "file_macros"),
+    # ...here straddling two of the chunks it is read in.
+    ("macros.xls", OLE2 + b"\x00" * (2 * 1024 * 1024 - 5 - len(OLE2)) + "_VBA_PROJECT_CUR".encode("utf-16-le"), "file_macros"),
+    ("notes.doc", OLE2 + "Macros Excel : mode d'emploi".encode("utf-16-le"), None),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("name,content,code", HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_hostile_files_are_refused_whatever_they_claim(name, content, code):
+    if code is None:  # a harmless look-alike, accepted
+        validate_upload(upload(name, content), AGENDA_DOCUMENTS)
+        return
     assert code_of(lambda: validate_upload(upload(name, content), AGENDA_DOCUMENTS)) == code
 
 
@@ -335,11 +344,24 @@ def test_the_calendar_import_refuses_what_is_not_a_calendar(mortagne, dgs_epci, 
     url = reverse("codir:instances_import", args=[mortagne.slug])
     response = client.post(url, {"file": upload("agenda.ics", HTML, "text/calendar")})
     assert response.status_code == 400 and "n'est pas un fichier iCalendar" in plain(response)
+    response = client.post(url, {"file": upload("agenda.ics", PROGRAM, "text/calendar")})
+    assert response.status_code == 400 and "un script ou un programme" in plain(response)
     response = client.post(url, {"file": upload("agenda.html", ICS, "text/calendar")})
     assert response.status_code == 400 and "l'extension « .html » n'est pas acceptée" in plain(response)
     response = client.post(url, {"file": upload("agenda.ics", ICS + b" " * 3 * 1024 * 1024, "text/calendar")})
     assert response.status_code == 400 and "dépasse 2 Mo" in plain(response)
     assert not Instance.objects.exists()
+
+
+def test_a_calendar_exported_from_outlook_with_html_descriptions_is_a_calendar():
+    outlook = (
+        b"BEGIN:VCALENDAR\r\nPRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN\r\nVERSION:2.0\r\n"
+        b"BEGIN:VEVENT\r\nDTSTART:20270112T180000Z\r\nSUMMARY:Conseil communautaire\r\n"
+        b'X-ALT-DESC;FMTTYPE=text/html:<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2//EN">\\n<HTML><BODY>'
+        b"Ordre du jour</BODY></HTML>\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    validate_upload(upload("export.ics", outlook, "text/calendar"), CALENDARS)  # no error
+    assert code_of(lambda: validate_upload(upload("export.pdf", outlook), AGENDA_DOCUMENTS)) == "file_dangerous"
 
 
 def project_python_files(root: Path):

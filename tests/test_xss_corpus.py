@@ -301,6 +301,7 @@ def test_every_stored_markdown_field_is_covered():
 RENDERING_MODULES = {
     "communes/text.py": "the renderer itself",
     "codir/management/commands/rerender_markdown.py": "re-renders the fields of RENDERED",
+    "communes/personal_data.py": "re-renders a Markdown field from its source once a name is scrubbed from it",
     "codir/services.py": "Instance.agenda, Reunion.minutes, PointOdj.description",
     "codir/revue/services.py": "RevueAnnuelle.bilan, perspectives",
     "charte/services.py": "Section.body (and amendments copied into sections)",

@@ -10,7 +10,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from codir.models import Campagne, Engagement, RevueAnnuelle
-from communes.api import CollectiviteBriefSerializer, ModelSerializer, contains_nul, markdown_field, text_field
+from communes.api import (
+    NUL_MESSAGE,
+    CollectiviteBriefSerializer,
+    ModelSerializer,
+    contains_nul,
+    markdown_field,
+    text_field,
+)
 from communes.models import Collectivite
 
 
@@ -29,9 +36,6 @@ class QuestionnaireDimensionSerializer(serializers.Serializer):
 
 class QuestionnaireSerializer(serializers.Serializer):
     dimensions = QuestionnaireDimensionSerializer(many=True)
-
-
-NUL_MESSAGE = _("Le caractère nul n'est pas autorisé.")
 
 
 @extend_schema_field(QuestionnaireSerializer)

@@ -259,3 +259,66 @@ def test_the_page_and_the_download_make_as_many_queries_for_a_long_trail_as_for_
     with django_assert_max_num_queries(200):
         long = [count_queries(client, url) for url in urls]
     assert long == short
+
+
+def test_erasure_rewrites_whole_words_only_and_the_html_made_from_them(
+    trail, mortagne, dgs_epci, dgs_commune, django_capture_on_commit_callbacks
+):
+    from django.contrib.sessions.models import Session
+    from django.core.cache import cache
+    from django.test import Client
+
+    from tests.conftest import force_complete_login
+
+    reunion = codir_services.reunion_create(
+        territoire=mortagne,
+        by=dgs_epci,
+        title="CoDir de février",
+        starts_at=timezone.now() + timedelta(days=50),
+        ends_at=timezone.now() + timedelta(days=50, hours=2),
+    )
+    namesake = "Anne-Sophie Guérin (anne-sophie.guerin@mortagne-sur-sevre.test)"
+    codir_services.point_add(reunion=reunion, by=dgs_epci, title="Homonyme", description=namesake)
+    codir_services.point_add(
+        reunion=reunion, by=dgs_epci, title="Entretien", description=f"### Entretien avec {NAME}\n\nCompte rendu."
+    )
+    long_title = "Bilan de la mutualisation de la paie " + "x" * (200 - 37 - len(NAME) - 3) + f" — {NAME}"
+    assert len(long_title) == 200
+    codir_services.point_add(reunion=reunion, by=dgs_epci, title=long_title)
+    force_complete_login(Client(), dgs_commune)  # a session of hers, stored
+    cache.set("analyse", f"carte : {NAME}")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_erase(agent=dgs_commune, by=None)
+
+    assert PointOdj.objects.get(title="Homonyme").description == namesake
+    entretien = PointOdj.objects.get(title="Entretien")
+    assert "guerin" not in entretien.description_html.lower() and "Personne effacée" in entretien.description_html
+    # « Personne effacée n° N » is longer than the name it replaces: cut to the column, never a database error.
+    long = PointOdj.objects.get(title__startswith="Bilan de la mutualisation").title
+    assert len(long) == 200 and NAME not in long and long.endswith("— Personne effa")
+    assert not [s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(dgs_commune.pk)]
+    assert cache.get("analyse") is None
+
+
+def test_an_agent_known_by_a_single_name_leaves_no_trace_of_it_in_the_journal(mortagne, dgs_epci):
+    from tests.conftest import make_member
+
+    agent = make_member(mortagne, "Tiffauges", "dgs@tiffauges.test", Membership.Role.DGS, Seat.Kind.TITULAIRE)
+    Agent.objects.filter(pk=agent.pk).update(first_name="", last_name="Dupontel")
+    agent.refresh_from_db()
+    journal_record(action="communes.agent.updated", actor=dgs_epci, territoire=mortagne, target=agent)
+    agent_erase(agent=agent, by=dgs_epci)
+    assert not JournalEntry.objects.filter(target_label__icontains="Dupontel").exists()
+    assert JournalEntry.objects.filter(target_label=f"Personne effacée n° {agent.pk}").count() >= 3
+
+
+def test_the_last_administrator_is_told_to_name_a_successor_and_nothing_is_erased(mortagne, dgs_epci, client_for):
+    dgs_epci.set_password(PASSWORD)
+    dgs_epci.save()
+    client = client_for(dgs_epci)
+    response = client.post(reverse("mes_donnees_effacer"), {"password": PASSWORD})
+    assert response.status_code == 400
+    assert "dernier administrateur" in response.content.decode()
+    dgs_epci.refresh_from_db()
+    assert dgs_epci.erased_at is None and dgs_epci.is_active and dgs_epci.last_name

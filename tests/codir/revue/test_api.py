@@ -362,7 +362,7 @@ def test_bad_answers_get_french_400s_and_nothing_is_stored(mortagne, revue, faci
             {"answers": ["Réponse invalide à « se_connaitre_1 » : un niveau de 1 à 5 ou un texte."]},
         ),
         ({"answers": {"se_connaitre_1": True}}, None),
-        ({"answers": {"se_connaitre_libre": "nul\x00"}}, {"answers": ["Le caractère nul n'est pas autorisé."]}),
+        ({"answers": {"se_connaitre_libre": "nul\x00"}}, {"answers": ["Le caractère nul n’est pas autorisé."]}),
         ({"answers": "4"}, None),
         ({}, {"answers": ["Ce champ est obligatoire."]}),
         ({"answers": {"se_connaitre_libre": "x" * 2001}}, {"se_connaitre_libre": ["2000 caractères au plus."]}),
@@ -389,7 +389,7 @@ def test_bad_questionnaires_and_engagements_get_french_400s(mortagne, revue, fac
     bad = [
         ({"questionnaire": {"dimensions": "non"}}, "Le questionnaire doit contenir une liste de dimensions."),
         ({"questionnaire": {"dimensions": [{"key": "a", "title": "A", "items": 5}]}}, "Chaque dimension doit avoir une liste de questions."),
-        ({"questionnaire": {"dimensions": [{"key": "a", "title": "A\x00", "items": []}]}}, "Le caractère nul n'est pas autorisé."),
+        ({"questionnaire": {"dimensions": [{"key": "a", "title": "A\x00", "items": []}]}}, "Le caractère nul n’est pas autorisé."),
         ({"questionnaire": {"dimensions": [{"key": "a", "title": "A", "items": [{"key": "b", "text": "B", "type": "x"}]}]}}, "Une question est soit une échelle d'accord, soit une réponse libre."),
     ]  # fmt: skip
     for data, message in bad:
