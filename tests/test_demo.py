@@ -47,6 +47,10 @@ def test_the_demo_shows_every_capability_and_is_idempotent(settings, tmp_path):
     assert first["Phase"] and first["Indicateur"] and first["Referent"] and first["Revue"] and first["HealthChange"]
     assert Lien.objects.filter(kind="renforce").count() >= 2 and first["Priorisation"] == 1
     assert first["Reseau"] == 3 and MembreReseau.objects.filter(until__isnull=False).exists() and first["Echange"] == 2
+    # A former DGA erased at his request: his item stays, under no name.
+    bilan = PointOdj.objects.get(title="Commande publique mutualisée : bilan 2026")
+    assert bilan.added_by.erased_at and str(bilan.added_by) == f"Personne effacée n° {bilan.added_by_id}"
+    assert "Thomas Renaud" not in bilan.description and "Personne effacée" in bilan.description_html
     call_command("demo", password="Demo-test-2026", stdout=StringIO())
     assert counts() == first
 

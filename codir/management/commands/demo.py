@@ -22,6 +22,7 @@ from codir.revue.demo import ensure_demo_revues
 from communes import services
 from communes.importer import find_epci, load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Seat, Territoire
+from communes.personal_data import agent_erase
 from comptes.demo import DEMO_TOTP_SECRET, demo_devices, ensure_demo_second_factors
 from decisions import services as decisions
 from decisions.models import Proposition
@@ -209,6 +210,8 @@ class Command(BaseCommand):
             self._ensure_charte()
             self.stdout.write("  réunions (conseil, bureau, CoDir préparatoires, ordres du jour, envois)")
             self._ensure_meetings()
+            self.stdout.write("  un ancien DGA de Chanverrie parti et effacé à sa demande (RGPD)")
+            self._ensure_erased_agent()
             self.stdout.write("  portefeuille de projets (pilotages, liens systémiques)")
             self._ensure_projets()
             self.stdout.write("  réseaux métiers et de fonction, journées réseau, échanges « vis ma vie »")
@@ -508,6 +511,36 @@ class Command(BaseCommand):
             territoire=territoire, by=dgs_epci, title="CoDir préparatoire au conseil communautaire",
             starts_at=at(13, 9), ends_at=at(13, 11), instance=conseil,
         )  # fmt: skip
+
+    def _ensure_erased_agent(self) -> None:
+        """Chanverrie's former DGA put an item on the agenda, then left and asked for erasure: the item stays,
+        proposed by « Personne effacée »."""
+        territoire = Territoire.objects.get(siren=MORTAGNE_SIREN)
+        if Agent.objects.filter(erased_at__isnull=False, memberships__territoire=territoire).exists():
+            return
+        chanverrie = Collectivite.objects.get(territoire=territoire, name="Chanverrie")
+        former = services.agent_create(
+            email="thomas.renaud@chanverrie.test",
+            password=None,
+            first_name="Thomas",
+            last_name="Renaud",
+            collectivite=chanverrie,
+            job_title="Directeur général adjoint",
+        )
+        services.membership_add(
+            territoire=territoire, agent=former, collectivite=chanverrie, role=Membership.Role.DGA, by=None
+        )
+        reunion = (
+            Reunion.objects.filter(territoire=territoire, instance__kind="bureau", starts_at__gt=timezone.now())
+            .order_by("starts_at")
+            .first()
+        )
+        meetings.point_add(
+            reunion=reunion, by=former, title="Commande publique mutualisée : bilan 2026",
+            description="Bilan préparé par Thomas Renaud avant son départ : 14 marchés groupés, 9 communes adhérentes.",
+            presenter=chanverrie, duration_minutes=10,
+        )  # fmt: skip
+        agent_erase(agent=former, by=None)
 
     def _ensure_reseaux(self) -> None:
         """Three networks with référents and members from several communes (one who left), a journée réseau,
