@@ -56,7 +56,7 @@ CREDENTIAL_MODELS = (
 )
 # Login-throttling rows are keyed by the typed address, not by a foreign key.
 USERNAME_MODELS = ("axes.accessattempt", "axes.accesslog", "axes.accessfailurelog")
-# Never scrubbed as text: the agent's own row is rewritten field by field, sessions are revoked.
+# Never scrubbed as text: the agent's own row is rewritten field by field, their sessions are deleted.
 NOT_SCRUBBED = {"communes.agent", "sessions.session"}
 
 
