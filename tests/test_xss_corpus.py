@@ -302,6 +302,7 @@ RENDERING_MODULES = {
     "communes/text.py": "the renderer itself",
     "codir/management/commands/rerender_markdown.py": "re-renders the fields of RENDERED",
     "communes/personal_data.py": "re-renders a Markdown field from its source once a name is scrubbed from it",
+    "codir/national.py": "renders the generated charter sections with communes.text.render_markdown",
     "codir/services.py": "Instance.agenda, Reunion.minutes, PointOdj.description",
     "codir/revue/services.py": "RevueAnnuelle.bilan, perspectives",
     "charte/services.py": "Section.body (and amendments copied into sections)",

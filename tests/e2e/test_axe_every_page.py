@@ -44,6 +44,7 @@ EXCUSED = {
     "comptes/lockout.html": "after five wrong passwords: checked by axe in tests/e2e/test_connexion.py",
     "codir/revue/questionnaire.html": "only while answers are open: checked by axe in test_revue_annuelle.py",
     "codir/avis_document.html": "an e-mail's HTML part, not a page: checked by axe below from its rendering",
+    "bench_ceiling.html": "the benchmark's ceiling (manage.py bench), served only while benchmarking",
 }
 
 # Non-territory pages and the persona who opens them (None: anonymous).

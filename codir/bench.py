@@ -1,0 +1,295 @@
+"""The national benchmark (issue #11): how long each main page takes on the server and how many SQL queries it
+makes, on the smallest and on the largest territory of the database, beside the ceiling — a bare Django view
+that renders a template of the same size through the same middleware.
+
+Requests go through Django's test client, in process: the time is the server's (URL resolution, middleware,
+view, queries, template), without the network or the browser. Each page is requested once to warm the caches,
+then `repeat` times; the median is kept. A page's ratio to the ceiling is what the issue bounds (at most 2×).
+"""
+
+import json
+import statistics
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from time import perf_counter
+
+from django.core import mail
+from django.db import connection, transaction
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import path, reverse
+from django.utils import timezone
+
+from charte.models import Version
+from codir.dispatch import dispatch_due, send_pending
+from codir.models import Envoi, Reunion, RevueAnnuelle
+from communes.importer import load_extract, territoires_import
+from communes.models import Agent, Collectivite, Membership, Territoire
+from comptes.second_factor import session_mark_verified
+from decisions.models import Proposition
+from reseaux import cartography
+from reseaux.models import Projet
+
+CEILING_PARAGRAPH = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 3
+
+
+def ceiling_view(request: HttpRequest) -> HttpResponse:
+    """The ceiling: the site's layout around `size` bytes of static paragraphs, no query of its own."""
+    size = max(0, int(request.GET.get("size", "0") or 0))
+    paragraphs = [CEILING_PARAGRAPH] * (size // (len(CEILING_PARAGRAPH) + 8) + 1)
+    return render(request, "bench_ceiling.html", {"paragraphs": paragraphs})
+
+
+def bench_urlpatterns() -> list:
+    """The project's URLs and the ceiling view (codir.bench_urls, used only while benchmarking)."""
+    return [path("__bench__/plafond/", ceiling_view, name="bench_ceiling")]
+
+
+@dataclass
+class Sample:
+    """The objects of one territory that the pages name."""
+
+    territoire: Territoire
+    agent: Agent
+    collectivites: int
+    reunion: Reunion | None
+    proposition: Proposition | None
+    version: Version | None
+    projet: Projet | None
+    revue: RevueAnnuelle | None
+
+
+# (label, URL name, kwargs from the sample or None when the sample lacks the object)
+PAGES: list[tuple[str, str, Callable[[Sample], dict | None]]] = [
+    ("accueil du territoire", "communes:territoire", lambda s: {}),
+    ("calendrier des réunions", "codir:calendar", lambda s: {}),
+    ("ordre du jour", "codir:reunion", lambda s: s.reunion and {"reunion_id": s.reunion.pk}),
+    ("décision", "decisions:proposition", lambda s: s.proposition and {"proposition_id": s.proposition.pk}),
+    ("registre des décisions", "decisions:register", lambda s: {}),
+    ("charte", "charte:charte", lambda s: {}),
+    (
+        "comparaison de versions",
+        "charte:diff",
+        lambda s: s.version and s.version.number > 1 and {"number": s.version.number - 1, "other": s.version.number},
+    ),
+    ("portefeuille de projets", "reseaux:portfolio", lambda s: {}),
+    ("projet", "reseaux:projet", lambda s: s.projet and {"projet_id": s.projet.pk}),
+    ("carte des réseaux", "reseaux_net:carte", lambda s: {}),
+    ("rapport de la revue annuelle", "revue:rapport", lambda s: s.revue and {"year": s.revue.year}),
+    ("API : réunions", "api:reunion-list", lambda s: {}),
+    ("API : propositions", "api:proposition-list", lambda s: {}),
+    ("API : projets", "api:projet-list", lambda s: {}),
+]
+
+
+@dataclass
+class PageResult:
+    page: str
+    size: str  # "petit" or "grand"
+    territoire: str
+    url: str
+    status: int
+    queries: int
+    median_ms: float
+    bytes: int
+    ceiling_ms: float
+    ratio: float
+
+
+@dataclass
+class BenchResult:
+    database: str
+    territoires: int
+    agents: int
+    repeat: int
+    pages: list[PageResult] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+
+def sample_of(territoire: Territoire) -> Sample | None:
+    """The EPCI's DGS (or any director) and the latest objects of each kind; None for a territory nobody uses."""
+    membership = (
+        Membership.objects.active()
+        .filter(territoire=territoire, role=Membership.Role.DGS, collectivite__kind=Collectivite.Kind.EPCI)
+        .select_related("agent")
+        .first()
+    ) or Membership.objects.active().filter(territoire=territoire).select_related("agent").first()
+    if membership is None:
+        return None
+    return Sample(
+        territoire=territoire,
+        agent=membership.agent,
+        collectivites=territoire.collectivites.count(),
+        reunion=Reunion.objects.filter(territoire=territoire).order_by("-starts_at").first(),
+        proposition=Proposition.objects.for_territoire(territoire).order_by("-pk").first(),
+        version=Version.objects.filter(charte__territoire=territoire).order_by("-number").first(),
+        projet=Projet.objects.for_territoire(territoire).order_by("-pk").first(),
+        revue=RevueAnnuelle.objects.filter(territoire=territoire).order_by("-year").first(),
+    )
+
+
+def extremes() -> tuple[Territoire, Territoire]:
+    """The smallest and the largest territory that have members, by number of collectivités."""
+    used = (
+        Territoire.objects.filter(memberships__ended_at__isnull=True)
+        .annotate(size=Count("collectivites", distinct=True))
+        .order_by("size", "pk")
+    )
+    smallest, largest = used.first(), used.last()
+    if smallest is None:
+        raise ValueError("Aucun territoire n'a de membres : générez d'abord des données (generate_national ou demo).")
+    return smallest, largest
+
+
+def _client_for(agent: Agent) -> Client:
+    client = Client()
+    client.force_login(agent)
+    session = client.session
+    session_mark_verified(session, agent=agent, kind="bench")  # the benchmark measures pages, not the login
+    session.save()
+    return client
+
+
+def _measure(client: Client, url: str, repeat: int) -> tuple[int, int, float, int]:
+    """(status, queries, median milliseconds, bytes) of `repeat` requests after a warm-up one."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    # Counted now: each request clears the connection's query log (django.db.reset_queries on request_started).
+    query_count = len(queries)
+    durations = []
+    for _ in range(repeat):
+        started = perf_counter()
+        client.get(url)
+        durations.append((perf_counter() - started) * 1000)
+    return response.status_code, query_count, statistics.median(durations), len(response.content)
+
+
+def bench_pages(repeat: int = 7, progress: Callable[[str], None] | None = None) -> BenchResult:
+    """Measure every page of `PAGES` on the smallest and the largest territory, each beside its ceiling."""
+    smallest, largest = extremes()
+    result = BenchResult(
+        database=connection.vendor,
+        territoires=Territoire.objects.count(),
+        agents=Agent.objects.count(),
+        repeat=repeat,
+    )
+    ceilings: dict[int, float] = {}
+    for size, territoire in (("petit", smallest), ("grand", largest)):
+        sample = sample_of(territoire)
+        client = _client_for(sample.agent)
+        for label, name, kwargs_of in PAGES:
+            kwargs = kwargs_of(sample)
+            if kwargs is None or kwargs is False:
+                continue
+            url = reverse(name, kwargs={"territoire_slug": territoire.slug, **kwargs})
+            status, queries, median_ms, size_bytes = _measure(client, url, repeat)
+            bucket = max(1, round(size_bytes / 4096)) * 4096  # one ceiling per 4 KB of page
+            if bucket not in ceilings:
+                ceilings[bucket] = _measure(client, f"{reverse('bench_ceiling')}?size={bucket}", repeat)[2]
+            result.pages.append(
+                PageResult(
+                    page=label,
+                    size=size,
+                    territoire=f"{territoire.name} ({sample.collectivites} collectivités)",
+                    url=url,
+                    status=status,
+                    queries=queries,
+                    median_ms=round(median_ms, 2),
+                    bytes=size_bytes,
+                    ceiling_ms=round(ceilings[bucket], 2),
+                    ratio=round(median_ms / ceilings[bucket], 2),
+                )
+            )
+            if progress is not None:
+                progress(f"{size} · {label} : {median_ms:.1f} ms, {queries} requêtes")
+    started = perf_counter()
+    cartography.compute(largest, date.today(), cartography.graph.DEFAULT_LAYERS)
+    result.timings["analyses du réseau, plus grand territoire, à froid (s)"] = round(perf_counter() - started, 3)
+    return result
+
+
+def bench_dispatch(count: int) -> dict[str, float]:
+    """The dispatch sweep over every territory with `count` agendas due at once, in a transaction rolled back:
+    `dispatch_due` then `send_pending` into the in-memory mail backend; every mail must go out exactly once."""
+    directors = {
+        m.territoire_id: m.agent_id
+        for m in Membership.objects.active().filter(role=Membership.Role.DGS).order_by("-pk")
+    }
+    territoire_ids = sorted(directors)
+    if not territoire_ids:
+        return {}
+    now = timezone.now()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
+        mail.outbox = []
+        # Starting in two hours: whatever notice the charter sets, the deadline has passed (a late dispatch).
+        reunions = Reunion.objects.bulk_create(
+            Reunion(
+                territoire_id=territoire_ids[index % len(territoire_ids)],
+                title=f"CoDir de mesure n° {index + 1}",
+                starts_at=now + timedelta(hours=2),
+                ends_at=now + timedelta(hours=4),
+                created_by_id=directors[territoire_ids[index % len(territoire_ids)]],
+            )
+            for index in range(count)
+        )
+        started = perf_counter()
+        dispatched = dispatch_due(now=now)
+        report = send_pending(now=now)
+        seconds = perf_counter() - started
+        rows = Envoi.objects.filter(version__reunion__in=reunions).count()
+        sent = Counter((message.to[0], message.subject) for message in mail.outbox)
+        transaction.set_rollback(True)
+    return {
+        "ordres du jour dus": count,
+        "ordres du jour envoyés": dispatched,
+        "lignes d'envoi": rows,
+        "courriels envoyés": report.sent,
+        "courriels en double": sum(n - 1 for n in sent.values()),
+        "balayage d'envoi (s)": round(seconds, 2),
+    }
+
+
+def bench_import() -> float:
+    """Seconds to import every EPCI of the vendored extract again (rolled back): the national import."""
+    records = load_extract()
+    with transaction.atomic():
+        started = perf_counter()
+        territoires_import(records)
+        seconds = perf_counter() - started
+        transaction.set_rollback(True)
+    return round(seconds, 2)
+
+
+def table(result: BenchResult) -> str:
+    """The readable table: one line a page and territory size, then the other timings."""
+    lines = [
+        f"Base {result.database} : {result.territoires} territoires, {result.agents} agents ; médiane de "
+        f"{result.repeat} requêtes après une de chauffe.",
+        f"{'page':<32} {'taille':<6} {'requêtes':>8} {'ms':>8} {'plafond':>8} {'ratio':>6} {'statut':>6}",
+    ]
+    for page in result.pages:
+        lines.append(
+            f"{page.page:<32} {page.size:<6} {page.queries:>8} {page.median_ms:>8.1f} {page.ceiling_ms:>8.1f} "
+            f"{page.ratio:>6.2f} {page.status:>6}"
+        )
+    grown = sorted(
+        {
+            p.page
+            for p in result.pages
+            for q in result.pages
+            if p.page == q.page and p.size != q.size and p.queries != q.queries
+        }
+    )
+    lines.append("requêtes qui varient avec la taille : " + (", ".join(grown) if grown else "aucune"))
+    for label, value in result.timings.items():
+        lines.append(f"{label} : {value}")
+    return "\n".join(lines)

@@ -1,0 +1,42 @@
+"""The national benchmark command runs end to end on a small database: every page answers, the table and the
+JSON come out (the figures themselves are measured on the national database, not asserted here)."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from codir.bench import PAGES
+
+
+@pytest.mark.django_db
+def test_the_benchmark_measures_every_page_on_the_smallest_and_the_largest_territory(
+    mortagne, achards, dgs_epci, dgs_commune, outsider, open_proposition, tmp_path, capsys
+):
+    from codir.models import Envoi, Reunion
+
+    open_proposition()
+    output = tmp_path / "results.json"
+    call_command("bench", "--repeat", "1", "--agendas", "6", "--json", str(output))
+    printed = capsys.readouterr().out
+    results = json.loads(output.read_text(encoding="utf-8"))
+    assert {page["size"] for page in results["pages"]} == {"petit", "grand"}
+    assert all(page["status"] == 200 for page in results["pages"]), [p for p in results["pages"] if p["status"] != 200]
+    grand = {page["page"] for page in results["pages"] if page["size"] == "grand"}
+    assert {"accueil du territoire", "décision", "registre des décisions", "API : propositions"} <= grand
+    assert grand <= {label for label, _name, _kwargs in PAGES}
+    assert all(page["queries"] > 0 and page["ceiling_ms"] > 0 and page["ratio"] > 0 for page in results["pages"])
+    assert "CC du Pays de Mortagne" in {p["territoire"].split(" (")[0] for p in results["pages"]}
+    assert "requêtes qui varient avec la taille" in printed and str(output) in printed
+    # The sweep sent each due agenda to every member of its territory, once, then was rolled back.
+    timings = results["timings"]
+    assert timings["ordres du jour dus"] == timings["ordres du jour envoyés"] == 6
+    assert timings["courriels envoyés"] == timings["lignes d'envoi"] > 0 and timings["courriels en double"] == 0
+    assert not Reunion.objects.filter(title__startswith="CoDir de mesure").exists() and not Envoi.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_benchmark_says_when_there_is_nothing_to_measure(tmp_path):
+    with pytest.raises(CommandError, match="Aucun territoire n'a de membres"):
+        call_command("bench", "--repeat", "1", "--json", str(tmp_path / "r.json"))
