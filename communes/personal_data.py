@@ -176,9 +176,16 @@ def personal_data_summary(agent: Agent) -> list[tuple[str, int]]:
     return sorted(summary, key=lambda item: item[0].lower())
 
 
-def personal_data_json(agent: Agent) -> str:
-    """The download itself: `personal_data_export` as indented UTF-8 JSON."""
-    return json.dumps(personal_data_export(agent), ensure_ascii=False, indent=2, default=str)
+def personal_data_download(agent: Agent) -> dict:
+    """What the agent takes away, from the page or the API alike: `personal_data_export`, and a journal line
+    saying they took it."""
+    journal_record(action="comptes.personal_data.downloaded", actor=agent, territoire=None)
+    return personal_data_export(agent)
+
+
+def personal_data_json(data: dict) -> str:
+    """The downloaded file: the export as indented UTF-8 JSON."""
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
 def _scrubbed(value, patterns: list[re.Pattern], replacement: str):

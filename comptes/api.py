@@ -8,8 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from communes.journal import journal_record
-from communes.personal_data import personal_data_export
+from communes.personal_data import personal_data_download
 
 
 class MyDataApiView(APIView):
@@ -25,5 +24,4 @@ class MyDataApiView(APIView):
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT)},
     )
     def get(self, request: Request) -> Response:
-        journal_record(action="comptes.personal_data.downloaded", actor=request.user, territoire=None)
-        return Response(personal_data_export(request.user))
+        return Response(personal_data_download(request.user))

@@ -26,7 +26,7 @@ from django.views.generic import TemplateView
 
 from communes.journal import journal_record
 from communes.models import Agent
-from communes.personal_data import agent_erase, personal_data_json, personal_data_summary
+from communes.personal_data import agent_erase, personal_data_download, personal_data_json, personal_data_summary
 from communes.sessions import session_limits_in_hours
 from comptes.forms import LoginForm, PasswordConfirmForm, RecoveryCodeForm, TotpCodeForm
 from comptes.proconnect.session import second_factor_done_by_provider
@@ -424,8 +424,8 @@ class MyDataDownloadView(LoginRequiredMixin, View):
     """The whole of my personal data in one JSON file (rights of access and to portability)."""
 
     def get(self, request):
-        journal_record(action="comptes.personal_data.downloaded", actor=request.user, territoire=None)
-        response = HttpResponse(personal_data_json(request.user), content_type="application/json; charset=utf-8")
+        data = personal_data_download(request.user)
+        response = HttpResponse(personal_data_json(data), content_type="application/json; charset=utf-8")
         filename = f"mes-donnees-codir-{timezone.localdate():%Y-%m-%d}.json"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
