@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from time import perf_counter
 
-from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
@@ -30,6 +30,7 @@ from codir.dispatch import dispatch_due, send_pending
 from codir.models import Envoi, Reunion, RevueAnnuelle
 from communes.importer import load_extract, territoires_import
 from communes.models import Agent, Collectivite, Membership, Territoire
+from communes.services import facilitator_grant
 from comptes.second_factor import session_mark_verified
 from decisions.models import Proposition
 from reseaux import cartography
@@ -173,6 +174,67 @@ def _measure(client: Client, url: str, repeat: int) -> tuple[int, int, float, in
     return response.status_code, query_count, statistics.median(durations), len(response.content)
 
 
+def _measure_page(
+    result: "BenchResult",
+    client: Client,
+    label: str,
+    size: str,
+    where: str,
+    url: str,
+    repeat: int,
+    ceilings: dict[int, float],
+    progress: Callable[[str], None] | None,
+) -> None:
+    status, queries, median_ms, size_bytes = _measure(client, url, repeat)
+    bucket = max(1, round(size_bytes / 4096)) * 4096  # one ceiling per 4 KB of page
+    if bucket not in ceilings:
+        ceilings[bucket] = _measure(client, f"{reverse('bench_ceiling')}?size={bucket}", repeat)[2]
+    result.pages.append(
+        PageResult(
+            page=label,
+            size=size,
+            territoire=where,
+            url=url,
+            status=status,
+            queries=queries,
+            median_ms=round(median_ms, 2),
+            bytes=size_bytes,
+            ceiling_ms=round(ceilings[bucket], 2),
+            ratio=round(median_ms / ceilings[bucket], 2),
+        )
+    )
+    if progress is not None:
+        progress(f"{size} · {label} : {median_ms:.1f} ms, {queries} requêtes")
+
+
+FACILITATED = 25  # territories a busy facilitator accompanies, for the large case
+
+
+def _bench_facilitator_home(result, smallest, largest, repeat, ceilings, progress) -> None:
+    """The facilitator's home, accompanying the smallest territory alone, then the 25 largest (rolled back:
+    the national data set has no facilitator of its own)."""
+    largest_ones = list(Territoire.objects.annotate(size=Count("collectivites")).order_by("-size", "pk")[:FACILITATED])
+    url = reverse("facilitation:accueil")
+    with transaction.atomic():
+        for size, territoires in (("petit", [smallest]), ("grand", largest_ones)):
+            facilitator = Agent.objects.create_user(f"facilitation-{size}@bench.invalid", first_name="Banc")
+            for territoire in territoires:
+                facilitator_grant(territoire=territoire, agent=facilitator, by=None)
+            where = f"{len(territoires)} territoire(s) accompagné(s)"
+            _measure_page(
+                result,
+                _client_for(facilitator),
+                "accueil du facilitateur",
+                size,
+                where,
+                url,
+                repeat,
+                ceilings,
+                progress,
+            )
+        transaction.set_rollback(True)
+
+
 def bench_pages(repeat: int = 7, progress: Callable[[str], None] | None = None) -> BenchResult:
     """Measure every page of `PAGES` on the smallest and the largest territory, each beside its ceiling."""
     smallest, largest = extremes()
@@ -191,35 +253,33 @@ def bench_pages(repeat: int = 7, progress: Callable[[str], None] | None = None) 
             if kwargs is None or kwargs is False:
                 continue
             url = reverse(name, kwargs={"territoire_slug": territoire.slug, **kwargs})
-            status, queries, median_ms, size_bytes = _measure(client, url, repeat)
-            bucket = max(1, round(size_bytes / 4096)) * 4096  # one ceiling per 4 KB of page
-            if bucket not in ceilings:
-                ceilings[bucket] = _measure(client, f"{reverse('bench_ceiling')}?size={bucket}", repeat)[2]
-            result.pages.append(
-                PageResult(
-                    page=label,
-                    size=size,
-                    territoire=f"{territoire.name} ({sample.collectivites} collectivités)",
-                    url=url,
-                    status=status,
-                    queries=queries,
-                    median_ms=round(median_ms, 2),
-                    bytes=size_bytes,
-                    ceiling_ms=round(ceilings[bucket], 2),
-                    ratio=round(median_ms / ceilings[bucket], 2),
-                )
-            )
-            if progress is not None:
-                progress(f"{size} · {label} : {median_ms:.1f} ms, {queries} requêtes")
+            where = f"{territoire.name} ({sample.collectivites} collectivités)"
+            _measure_page(result, client, label, size, where, url, repeat, ceilings, progress)
+    _bench_facilitator_home(result, smallest, largest, repeat, ceilings, progress)
     started = perf_counter()
     cartography.compute(largest, date.today(), cartography.graph.DEFAULT_LAYERS)
     result.timings["analyses du réseau, plus grand territoire, à froid (s)"] = round(perf_counter() - started, 3)
+    map_page = next(p for p in reversed(result.pages) if p.page == "carte des réseaux")
+    result.timings["page de la carte, plus grand territoire, en cache (ms)"] = map_page.median_ms
     return result
+
+
+class SerializingMailBackend(BaseEmailBackend):
+    """Turns each mail into the bytes an SMTP server or the file backend would receive — the work a real send
+    does on our side — and keeps only (recipient, subject, size): 60,000 mails must not stay in memory."""
+
+    sent: list[tuple[str, str, int]] = []
+
+    def send_messages(self, email_messages) -> int:
+        for message in email_messages:
+            data = message.message().as_bytes(linesep="\r\n")
+            self.sent.append((message.to[0], message.subject, len(data)))
+        return len(email_messages)
 
 
 def bench_dispatch(count: int) -> dict[str, float]:
     """The dispatch sweep over every territory with `count` agendas due at once, in a transaction rolled back:
-    `dispatch_due` then `send_pending` into the in-memory mail backend; every mail must go out exactly once."""
+    `dispatch_due` then `send_pending`, each mail serialised as for a mail server; every mail must go out once."""
     directors = {
         m.territoire_id: m.agent_id
         for m in Membership.objects.active().filter(role=Membership.Role.DGS).order_by("-pk")
@@ -228,8 +288,8 @@ def bench_dispatch(count: int) -> dict[str, float]:
     if not territoire_ids:
         return {}
     now = timezone.now()
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
-        mail.outbox = []
+    SerializingMailBackend.sent = []
+    with override_settings(EMAIL_BACKEND=f"{__name__}.SerializingMailBackend"), transaction.atomic():
         # Starting in two hours: whatever notice the charter sets, the deadline has passed (a late dispatch).
         reunions = Reunion.objects.bulk_create(
             Reunion(
@@ -243,18 +303,22 @@ def bench_dispatch(count: int) -> dict[str, float]:
         )
         started = perf_counter()
         dispatched = dispatch_due(now=now)
+        dispatch_seconds = perf_counter() - started
         report = send_pending(now=now)
         seconds = perf_counter() - started
         rows = Envoi.objects.filter(version__reunion__in=reunions).count()
-        sent = Counter((message.to[0], message.subject) for message in mail.outbox)
         transaction.set_rollback(True)
+    sent = Counter((recipient, subject) for recipient, subject, _ in SerializingMailBackend.sent)
     return {
         "ordres du jour dus": count,
         "ordres du jour envoyés": dispatched,
         "lignes d'envoi": rows,
         "courriels envoyés": report.sent,
         "courriels en double": sum(n - 1 for n in sent.values()),
+        "volume des courriels (ko)": round(sum(size for _, _, size in SerializingMailBackend.sent) / 1000),
+        "création des envois (s)": round(dispatch_seconds, 2),
         "balayage d'envoi (s)": round(seconds, 2),
+        "par courriel (ms)": round(seconds * 1000 / max(1, report.sent), 2),
     }
 
 

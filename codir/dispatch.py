@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.mime.text import MIMEText
 
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -31,6 +32,7 @@ MAX_ATTEMPTS = 10
 MAX_NOTICE = timedelta(hours=360)  # the longest notice a charter may set
 LATE_TOLERANCE = timedelta(minutes=5)  # a send within five minutes of its due time is on time
 EMPTY_AGENDA_REMINDER = timedelta(hours=24)
+SEND_BATCH = 200  # outbox rows read together; each is still locked and committed on its own
 
 
 def dispatch_deadline(reunion: Reunion, *, now: datetime | None = None) -> datetime:
@@ -127,6 +129,7 @@ class AgendaParts:
     text: str
     html: str
     cancelled: bool
+    invitation: ical.Invitation
 
 
 def _agenda_parts(version: AgendaVersion) -> AgendaParts:
@@ -147,39 +150,41 @@ def _agenda_parts(version: AgendaVersion) -> AgendaParts:
         "cancelled": version.kind == AgendaVersion.Kind.ANNULATION,
     }
     with translation.override("fr"):
+        text = render_to_string("emails/agenda_body.txt", context)
         return AgendaParts(
             subject=" ".join(render_to_string("emails/agenda_subject.txt", context).split()),
-            text=render_to_string("emails/agenda_body.txt", context),
+            text=text,
             html=render_to_string("emails/agenda_body.html", context),
             cancelled=context["cancelled"],
+            invitation=ical.Invitation(
+                reunion, sequence=version.sequence, cancelled=context["cancelled"], description=text
+            ),
         )
 
 
-def _agenda_mail(envoi: Envoi, rendered: dict[int, AgendaParts] | None = None) -> EmailMultiAlternatives:
+def _agenda_mail(envoi: Envoi, rendered: dict[int, AgendaParts]) -> EmailMultiAlternatives:
     """The agenda mail of one outbox row; `rendered` keeps each version's parts for the rest of the sweep
     (they differ only by the recipient: rendering them once per member cost most of a send)."""
     version = envoi.version
-    reunion = version.reunion
-    if rendered is None:
-        rendered = {}
     if version.pk not in rendered:
         rendered[version.pk] = _agenda_parts(version)
     parts = rendered[version.pk]
     message = EmailMultiAlternatives(parts.subject, parts.text, to=[envoi.email])
     message.attach_alternative(parts.html, "text/html")
-    invitation = ical.invitation(
-        reunion,
-        sequence=version.sequence,
-        cancelled=parts.cancelled,
-        description=parts.text,
-        attendee=envoi.email,
-    )
     # An iMIP part: text/calendar with its METHOD parameter, as Outlook expects it.
-    part = MIMEText(invitation.decode(), "calendar", "utf-8")
+    part = MIMEText(parts.invitation.for_attendee(envoi.email).decode(), "calendar", "utf-8")
     part.set_param("method", "CANCEL" if parts.cancelled else "REQUEST")
     part.add_header("Content-Disposition", "attachment", filename="invitation.ics")
     message.attach(part)
     return message
+
+
+def _close_quietly(mailer: BaseEmailBackend) -> None:
+    # After a refusal the SMTP session may be broken; the next send opens a fresh one.
+    try:
+        mailer.close()
+    except Exception:  # closing a dead session must not stop the other sends
+        logger.warning("closing the mail connection failed", exc_info=True)
 
 
 def send_pending(*, now: datetime | None = None, version: AgendaVersion | None = None) -> DispatchReport:
@@ -188,7 +193,9 @@ def send_pending(*, now: datetime | None = None, version: AgendaVersion | None =
     The row is locked while its mail is handed to the mail server, and marked sent in the same
     transaction: two workers never send the same row, and a worker killed before the commit
     leaves the row unsent for the next sweep (at most one duplicate if it died after the mail
-    server accepted the message).
+    server accepted the message). What the mails share is read and rendered once per batch
+    and per version, and one mail connection serves the whole sweep: per row, only the lock,
+    the mail and the update remain.
     """
     report = DispatchReport()
     rendered: dict[int, AgendaParts] = {}
@@ -196,35 +203,58 @@ def send_pending(*, now: datetime | None = None, version: AgendaVersion | None =
     pending = Envoi.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, recipient__is_active=True)
     if version is not None:
         pending = pending.filter(version=version)
-    for pk in pending.values_list("pk", flat=True):
-        with transaction.atomic():
-            # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of an outer join
-            # (created_by), and only the outbox row needs locking.
-            envoi = (
-                Envoi.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("version__reunion__territoire", "version__reunion__created_by")
-                .filter(pk=pk, sent_at__isnull=True)
-                .first()
+    pks = list(pending.order_by("pk").values_list("pk", flat=True))
+    mailer = get_connection()
+    try:
+        for start in range(0, len(pks), SEND_BATCH):
+            chunk = pks[start : start + SEND_BATCH]
+            # order_by(): the outbox's default ordering joins the version and the meeting, for nothing here.
+            batch = (
+                Envoi.objects.select_related("version__reunion__territoire", "version__reunion__created_by")
+                .order_by()
+                .in_bulk(chunk)
             )
-            if envoi is None:
-                continue
-            moment = now or timezone.now()
-            envoi.attempts += 1
-            try:
-                _agenda_mail(envoi, rendered).send()
-            except Exception as error:  # a mail server refusal must not stop the other sends
-                logger.exception("agenda mail to %s failed", envoi.email)
-                envoi.last_error = str(error)[:1000]
-                envoi.save(update_fields=["attempts", "last_error"])
-                report.failed += 1
-                continue
-            envoi.sent_at = moment
-            delay = moment - envoi.version.due_at
-            envoi.late_by = delay if delay > LATE_TOLERANCE else None
-            envoi.save(update_fields=["attempts", "sent_at", "late_by"])
-            report.sent += 1
-            report.late += envoi.late_by is not None
+            for pk in chunk:
+                _send_one(batch[pk], mailer, rendered, now, report)
+    finally:
+        _close_quietly(mailer)
     return report
+
+
+def _send_one(
+    envoi: Envoi,
+    mailer: BaseEmailBackend,
+    rendered: dict[int, AgendaParts],
+    now: datetime | None,
+    report: DispatchReport,
+) -> None:
+    """Lock one outbox row, hand its mail to the server and mark it sent, in one transaction."""
+    with transaction.atomic():
+        # of=("self",) and no join: only the outbox row needs locking; skip_locked leaves it to the
+        # worker already sending it.
+        locked = (
+            Envoi.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=envoi.pk, sent_at__isnull=True)
+            .order_by()
+            .values_list("attempts", flat=True)
+        )
+        attempts = next(iter(locked), None)
+        if attempts is None:
+            return  # sent meanwhile, or being sent by another worker
+        moment = now or timezone.now()
+        try:
+            mailer.send_messages([_agenda_mail(envoi, rendered)])
+        except Exception as error:  # a mail server refusal must not stop the other sends
+            logger.exception("agenda mail to %s failed", envoi.email)
+            Envoi.objects.filter(pk=envoi.pk).update(attempts=attempts + 1, last_error=str(error)[:1000])
+            report.failed += 1
+            _close_quietly(mailer)
+            return
+        delay = moment - envoi.version.due_at
+        late_by = delay if delay > LATE_TOLERANCE else None
+        Envoi.objects.filter(pk=envoi.pk).update(attempts=attempts + 1, sent_at=moment, late_by=late_by)
+        report.sent += 1
+        report.late += late_by is not None
 
 
 def remind_empty_agendas(*, now: datetime) -> int:

@@ -75,13 +75,21 @@ def feed_calendar(name: str, moments: list[datetime]) -> Calendar:
     return _calendar(None, name, moments)
 
 
-def invitation(reunion: Reunion, *, sequence: int, cancelled: bool, description: str, attendee: str) -> bytes:
-    """The .ics attached to an agenda mail: METHOD:REQUEST, or METHOD:CANCEL for a cancellation."""
-    calendar = _calendar("CANCEL" if cancelled else "REQUEST", reunion.title, [reunion.starts_at])
-    event = reunion_event(reunion, sequence=sequence, cancelled=cancelled, description=description)
-    guest = vCalAddress(f"mailto:{attendee}")
-    guest.params["role"] = vText("REQ-PARTICIPANT")
-    guest.params["rsvp"] = vText("TRUE")
-    event.add("attendee", guest)
-    calendar.add_component(event)
-    return calendar.to_ical()
+class Invitation:
+    """The .ics attached to an agenda mail, built once per agenda version: only the ATTENDEE line differs
+    between recipients, and serialising the whole calendar per recipient cost more than the rest of a send."""
+
+    END_OF_EVENT = b"END:VEVENT\r\n"
+
+    def __init__(self, reunion: Reunion, *, sequence: int, cancelled: bool, description: str) -> None:
+        calendar = _calendar("CANCEL" if cancelled else "REQUEST", reunion.title, [reunion.starts_at])
+        calendar.add_component(reunion_event(reunion, sequence=sequence, cancelled=cancelled, description=description))
+        self._head, end, self._tail = calendar.to_ical().rpartition(self.END_OF_EVENT)
+        self._tail = end + self._tail
+
+    def for_attendee(self, attendee: str) -> bytes:
+        """The invitation addressed to one participant (RFC 5546: METHOD:REQUEST names its ATTENDEE)."""
+        guest = vCalAddress(f"mailto:{attendee}")
+        guest.params["role"] = vText("REQ-PARTICIPANT")
+        guest.params["rsvp"] = vText("TRUE")
+        return self._head + Event().content_line("ATTENDEE", guest).to_ical() + b"\r\n" + self._tail

@@ -60,10 +60,14 @@ class TerritoireHomeView(TerritoireMixin, TemplateView):
             epci=next((c for c in collectivites if c.is_epci), None),
             communes=[c for c in collectivites if not c.is_epci],
             sans_representant=[c for c in collectivites if not c.active_seats],
-            members=selectors.members_of_territoire(self.territoire),
+            # A count, not the list: the members page pages through them (a métropole's CoDir has hundreds).
+            member_count=selectors.members_of_territoire(self.territoire).count(),
             facilitators=selectors.facilitators_of_territoire(self.territoire),
         )
         return context
+
+
+MEMBERS_PAGE = 50
 
 
 class MembresView(TerritoireMixin, TemplateView):
@@ -78,10 +82,13 @@ class MembresView(TerritoireMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         include_ended = self.request.GET.get("anciens") == "1"
+        page = Paginator(selectors.members_of_territoire(self.territoire, include_ended=include_ended), MEMBERS_PAGE)
         context.update(
             include_ended=include_ended,
-            members=selectors.members_of_territoire(self.territoire, include_ended=include_ended),
+            page=page.get_page(self.request.GET.get("page")),
+            query="anciens=1" if include_ended else "",
         )
+        context["members"] = context["page"].object_list
         if self.access.is_admin:
             invitations = list(selectors.pending_invitations(self.territoire))  # both kinds in one query
             context.update(

@@ -290,7 +290,8 @@ class Envoi(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "recipient"], name="envoi_once_per_version_and_recipient")
         ]
-        indexes = [models.Index(fields=["sent_at"], name="envoi_pending")]
+        # Only the rows still to send: millions of sent rows stay out of the index the sweep reads.
+        indexes = [models.Index(fields=["id"], condition=models.Q(sent_at__isnull=True), name="envoi_pending")]
 
     def __str__(self) -> str:
         return f"{self.version} → {self.email}"

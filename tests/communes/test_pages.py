@@ -234,3 +234,23 @@ def test_the_journal_lists_actions_newest_first_for_admins(mortagne, dgs_epci, d
     page = client_for(dgs_epci).get(reverse("communes:journal", args=[mortagne.slug])).content.decode()
     assert page.index("communes.seat.assigned") < page.index("communes.territoire.imported")
     assert JournalEntry.objects.filter(territoire=mortagne).count() >= 5
+
+
+def test_the_members_page_pages_through_a_large_codir_and_keeps_the_former_members_filter(
+    mortagne, dgs_epci, client_for
+):
+    from communes.views import MEMBERS_PAGE
+
+    for index in range(MEMBERS_PAGE + 5):
+        make_member(mortagne, "Tiffauges", f"agent{index:02d}@tiffauges.test", Membership.Role.SG)
+    total = Membership.objects.active().filter(territoire=mortagne).count()
+    client = client_for(dgs_epci)
+    url = reverse("communes:membres", args=[mortagne.slug])
+    first = client.get(url).content.decode()
+    second = client.get(url, {"page": "2"}).content.decode()
+    rows = first.count("<tr>") - 1, second.count("<tr>") - 1  # minus the header row
+    assert rows == (MEMBERS_PAGE, total - MEMBERS_PAGE)
+    assert 'href="?page=2"' in first and "Page précédente" in second
+    assert 'href="?anciens=1&amp;page=2"' in client.get(url, {"anciens": "1"}).content.decode()
+    home = client.get(reverse("communes:territoire", args=[mortagne.slug])).content.decode()
+    assert f"{total} membres actifs" in home and "agent00@tiffauges.test" not in home

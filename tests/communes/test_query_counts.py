@@ -39,7 +39,7 @@ PAGES = {
     # membership, object permissions, then the page's own prefetched lists.
     "mes_territoires": (lambda t: reverse("mes_territoires"), 5),  # with the next meetings
     "territoire": (lambda t: reverse("communes:territoire", args=[t.slug]), 10),
-    "membres": (lambda t: reverse("communes:membres", args=[t.slug]), 8),
+    "membres": (lambda t: reverse("communes:membres", args=[t.slug]), 9),  # with the paginator's count
     "journal": (lambda t: reverse("communes:journal", args=[t.slug]), 7),
     "collectivite": (
         lambda t: reverse("communes:collectivite", args=[t.slug, t.collectivites.get(kind="epci").pk]),

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
@@ -28,6 +29,12 @@ class Command(BaseCommand):
     def handle(self, *args, repeat: int, json: str, agendas: int, national_import: bool, **options):
         if repeat < 1:
             raise CommandError("--repeat doit valoir au moins 1.")
+        if settings.DEBUG:
+            # DEBUG re-reads every template at each request and keeps every query: the figures would be wrong.
+            raise CommandError(
+                "Lancez le banc avec les réglages de production : DEBUG=false, SECRET_KEY définie, "
+                "et « manage.py collectstatic » fait."
+            )
         # The test client's host, and the ceiling's URL beside the project's.
         with override_settings(
             ALLOWED_HOSTS=["testserver"], ROOT_URLCONF="codir.bench_urls", SECURE_SSL_REDIRECT=False
