@@ -11,6 +11,7 @@ urlpatterns = [
     path("nouvelle/", views.ReunionCreateView.as_view(), name="reunion_create"),
     path("<int:reunion_id>/", views.ReunionView.as_view(), name="reunion"),
     path("<int:reunion_id>/points/", views.PointAddView.as_view(), name="point_add"),
+    path("<int:reunion_id>/envois/", views.EnvoisView.as_view(), name="envois"),
     path("<int:reunion_id>/pris-connaissance/", views.AcknowledgeView.as_view(), name="acknowledge"),
     path("<int:reunion_id>/annuler/", views.CancelView.as_view(), name="cancel"),
     path("<int:reunion_id>/deplacer/", views.RescheduleView.as_view(), name="reschedule"),

@@ -4,7 +4,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from codir.models import AgendaVersion, Document, Envoi, Instance, PointOdj, Presence, Reunion
@@ -50,6 +50,31 @@ def dispatch_log(reunion: Reunion) -> QuerySet[AgendaVersion]:
     return reunion.agenda_versions.prefetch_related(
         Prefetch("envois", queryset=Envoi.objects.select_related("recipient").order_by("email"))
     ).order_by("number")
+
+
+def dispatch_summary(reunion: Reunion, agent: Agent) -> list[AgendaVersion]:
+    """Each version of the agenda with its counts (recipients, sent, pending, late and the longest delay, read) and
+    `mine`, the reader's own outbox row: two queries, whatever the number of members and versions (the
+    row-by-row log is paged on its own page)."""
+    versions = list(
+        reunion.agenda_versions.annotate(
+            recipients=Count("envois"),
+            sent=Count("envois", filter=Q(envois__sent_at__isnull=False)),
+            pending=Count("envois", filter=Q(envois__sent_at__isnull=True)),
+            late=Count("envois", filter=Q(envois__late_by__isnull=False)),
+            longest_delay=Max("envois__late_by"),
+            read=Count("envois", filter=Q(envois__read_at__isnull=False)),
+        ).order_by("number")
+    )
+    mine = {e.version_id: e for e in Envoi.objects.filter(version__reunion=reunion, recipient=agent).order_by()}
+    for version in versions:
+        version.mine = mine.get(version.pk)
+    return versions
+
+
+def envois_of(version: AgendaVersion) -> QuerySet[Envoi]:
+    """Who received one version of the agenda, when, and who read it, by address."""
+    return version.envois.select_related("recipient").order_by("email", "pk")
 
 
 def my_next_reunions(agent: Agent, *, limit: int = 5) -> QuerySet[Reunion]:

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -163,7 +164,7 @@ class ReunionView(CodirBase):
             deadline=dispatch.dispatch_deadline(reunion),
             warnings=services.reunion_warnings(reunion),
             points=points,
-            versions=selectors.dispatch_log(reunion),
+            versions=selectors.dispatch_summary(reunion, self.request.user),
             point_form=point_form or PointForm(territoire=self.territoire),
             reschedule_form=reschedule_form
             or RescheduleForm(
@@ -184,6 +185,25 @@ class ReunionView(CodirBase):
             deliberation_outcomes=Deliberation.Outcome.choices,
             now=now,
         )
+
+
+ENVOIS_PAGE = 50
+
+
+class EnvoisView(CodirBase):
+    """The dispatch log of one agenda version, recipient by recipient, paged: a métropole's CoDir sends
+    each version to hundreds of members."""
+
+    def get(self, request, territoire_slug, reunion_id):
+        reunion = access_reunion(self.access, reunion_id)
+        versions = list(reunion.agenda_versions.order_by("number"))
+        if not versions:
+            return self.page("envois.html", reunion=reunion, versions=[], version=None)
+        wanted = request.GET.get("version", "")
+        version = next((v for v in versions if str(v.number) == wanted), versions[-1])
+        page = Paginator(selectors.envois_of(version), ENVOIS_PAGE).get_page(request.GET.get("page"))
+        query = f"version={version.number}"
+        return self.page("envois.html", reunion=reunion, versions=versions, version=version, page=page, query=query)
 
 
 class PointAddView(ReunionView):

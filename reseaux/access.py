@@ -33,18 +33,24 @@ def can_pilot(access: TerritoireAccess, projet: Projet) -> bool:
     The object permission is checked against the membership too, so a permission left behind by a
     membership ended in bulk (a commune leaving the EPCI) grants nothing.
     """
+    # The pilots come prefetched with the project: checked first, they spare the other members the
+    # permission queries (guardian asks the database again at every has_perm).
     return (
         access.can_contribute
-        and access.agent.has_perm(PILOT_PERMISSION, projet)
         and access.membership.collectivite_id in active_pilots(projet, timezone.localdate())
+        and access.agent.has_perm(PILOT_PERMISSION, projet)
     )
 
 
-def can_follow(access: TerritoireAccess, projet: Projet) -> bool:
-    """Pilots and the project's active référents record reviews, reached milestones and measures."""
-    if can_pilot(access, projet):
+def can_follow(access: TerritoireAccess, projet: Projet, *, pilot: bool | None = None) -> bool:
+    """Pilots and the project's active référents record reviews, reached milestones and measures;
+    `pilot` is `can_pilot` when the caller already knows it."""
+    if can_pilot(access, projet) if pilot is None else pilot:
         return True
-    return access.can_contribute and projet.referents.filter(agent=access.agent, until__isnull=True).exists()
+    # From the prefetched référents when the page has them; a handful of rows otherwise.
+    return access.can_contribute and any(
+        r.agent_id == access.agent.pk and r.until is None for r in projet.referents.all()
+    )
 
 
 def require_contributor(access: TerritoireAccess) -> None:

@@ -242,6 +242,7 @@ TERRITORY_URL_KWARGS = {
     "codir:calendar": lambda o: {},
     "codir:reunion_create": lambda o: {},
     "codir:reunion": lambda o: {"reunion_id": o.reunion.pk},
+    "codir:envois": lambda o: {"reunion_id": o.reunion.pk},
     "codir:point_add": lambda o: {"reunion_id": o.reunion.pk},
     "codir:acknowledge": lambda o: {"reunion_id": o.reunion.pk},
     "codir:instance_create": lambda o: {},

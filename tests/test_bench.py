@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from codir.bench import PAGES
+from codir.models import RevueAnnuelle
 from communes.models import Agent
 
 
@@ -26,6 +27,8 @@ def test_the_benchmark_measures_every_page_on_the_smallest_and_the_largest_terri
     assert all(page["status"] == 200 for page in results["pages"]), [p for p in results["pages"] if p["status"] != 200]
     grand = {page["page"] for page in results["pages"] if page["size"] == "grand"}
     assert {"accueil du territoire", "décision", "registre des décisions", "API : propositions"} <= grand
+    assert "rapport de la revue annuelle" in grand  # opened for the measure, then rolled back
+    assert not RevueAnnuelle.objects.exists()
     facilitator = {p["size"]: p for p in results["pages"] if p["page"] == "accueil du facilitateur"}
     assert facilitator.keys() == {"petit", "grand"} and facilitator["grand"]["territoire"].startswith("2 territoire")
     assert results["timings"]["page de la carte, plus grand territoire, en cache (ms)"] > 0

@@ -220,6 +220,7 @@ MATRIX: dict[str, Row] = {
     "codir:calendar": READ,
     "codir:reunion_create": EPCI_DGS_FORM,
     "codir:reunion": READ,
+    "codir:envois": READ,
     "codir:point_add": territory(get="405 405 405 405 405 405", post="400 400 400 400 403 403"),
     # Acknowledging marks one's own receipts of the agenda: harmless for anyone who reads the meeting.
     "codir:acknowledge": territory(get="405 405 405 405 405 405", post="302 302 302 302 302 302"),

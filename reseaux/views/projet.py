@@ -78,6 +78,7 @@ class ProjetView(PortfolioBase):
         today = timezone.localdate()
         template = "fiche.html" if request.resolver_match.url_name == "fiche" else "projet.html"
         revues = list(projet.revues.all())
+        pilot = can_pilot(self.access, projet)
         return self.page(
             template,
             projet=projet,
@@ -90,8 +91,8 @@ class ProjetView(PortfolioBase):
             referents=[r for r in projet.referents.all() if r.until is None],
             former_referents=[r for r in projet.referents.all() if r.until is not None],
             late_jalons=[j for j in projet.jalons.all() if j.is_late(today)],
-            can_pilot=can_pilot(self.access, projet),
-            can_follow=can_follow(self.access, projet),
+            can_pilot=pilot,
+            can_follow=can_follow(self.access, projet, pilot=pilot),
             timeline=timeline.build([projet], today, lambda p: ""),
         )
 

@@ -9,7 +9,9 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from codir import dispatch, services
-from codir.models import Instance, PointOdj, Reunion
+from codir.models import Envoi, Instance, PointOdj, Reunion
+from communes.models import Membership
+from tests.conftest import make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +145,29 @@ def test_the_month_view_shows_meetings_and_instances_on_their_day(reunion, morta
         client_for(dgs_epci).get(reverse("codir:calendar", args=[mortagne.slug]), {"mois": "n'importe"}).status_code
         == 200
     )
+
+
+def test_the_dispatch_log_is_summed_up_on_the_meeting_page_and_paged_on_its_own(
+    reunion, mortagne, dgs_commune, client_for, django_assert_max_num_queries
+):
+    from codir.views import ENVOIS_PAGE
+
+    client = client_for(dgs_commune)
+    envois_url = reverse("codir:envois", args=[mortagne.slug, reunion.pk])
+    assert "pas encore parti" in plain(client.get(envois_url))
+    for index in range(ENVOIS_PAGE + 7):
+        make_member(mortagne, "Tiffauges", f"agent{index:02d}@tiffauges.test", Membership.Role.SG)
+    deadline = dispatch.dispatch_deadline(reunion)
+    dispatch.dispatch_due(now=deadline)
+    dispatch.send_pending(now=deadline)
+    recipients = Envoi.objects.filter(version__number=1, version__reunion=reunion).count()
+    page = plain(client.get(reverse("codir:reunion", args=[mortagne.slug, reunion.pk])))
+    assert "Version 1 — Envoi de l'ordre du jour" in page and "agent00@tiffauges.test" not in page
+    summary = page.split("Votre envoi", 1)[1]
+    assert str(recipients) in summary and "envoyé le" in summary
+    first = client.get(envois_url, {"version": "1"}).content.decode()
+    second = client.get(envois_url, {"version": "1", "page": "2"}).content.decode()
+    assert first.count("<tr>") - 1 == ENVOIS_PAGE and second.count("<tr>") - 1 == recipients - ENVOIS_PAGE
+    assert 'href="?version=1&amp;page=2"' in first
+    with django_assert_max_num_queries(10):
+        client.get(envois_url, {"version": "1", "page": "2"})

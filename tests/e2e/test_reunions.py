@@ -68,6 +68,15 @@ def dispatch_table(page: Page, number: int):
     return page.get_by_role("table", name=re.compile(rf"^Version {number} — "))
 
 
+def summary_row(page: Page, number: int):
+    """The meeting page's line of one agenda version: recipients, sent, late, read, the reader's own copy."""
+    return (
+        main(page)
+        .get_by_role("row")
+        .filter(has=page.get_by_role("rowheader", name=re.compile(rf"^Version {number} — ")))
+    )
+
+
 def recipient_row(page: Page, number: int, name: str):
     return (
         dispatch_table(page, number).get_by_role("row").filter(has=page.get_by_role("rowheader", name=name, exact=True))
@@ -318,6 +327,13 @@ def test_a_meeting_is_planned_its_agenda_filled_sent_updated_and_acknowledged(
         f"envoyé le {french(deadline, 'd/m/Y H:i')}"
     )
     expect(mortagne_page.get_by_role("heading", name="Envois de l'ordre du jour")).to_be_visible()
+    expect(summary_row(mortagne_page, 1).get_by_role("cell")).to_have_text(
+        ["3", "3", "—", "0", re.compile(r"^envoyé le \d\d/\d\d/\d{4} \d\d:\d\d$")]
+    )
+    expect(main(mortagne_page)).to_contain_text("L'ordre du jour est parti : un point ajouté maintenant est hors délai")
+    assert_accessible(mortagne_page, "réunion après l'envoi de l'ordre du jour")
+    main(mortagne_page).get_by_role("link", name="Voir les envois destinataire par destinataire").click()
+    expect(h1(mortagne_page)).to_have_text("Envois de l'ordre du jour")
     first = dispatch_table(mortagne_page, 1)
     expect(first).to_have_count(1)
     expect(first.locator("caption")).to_have_text(
@@ -329,8 +345,7 @@ def test_a_meeting_is_planned_its_agenda_filled_sent_updated_and_acknowledged(
             re.compile(r"^\d\d/\d\d/\d{4} \d\d:\d\d$")
         )
         expect(recipient_row(mortagne_page, 1, name).get_by_role("cell").nth(1)).to_have_text("—")
-    expect(main(mortagne_page)).to_contain_text("L'ordre du jour est parti : un point ajouté maintenant est hors délai")
-    assert_accessible(mortagne_page, "réunion après l'envoi de l'ordre du jour")
+    assert_accessible(mortagne_page, "envois de l'ordre du jour")
 
     # A commune adds a late item: an update of the agenda goes to every member.
     mailoutbox.clear()
@@ -364,7 +379,7 @@ def test_a_meeting_is_planned_its_agenda_filled_sent_updated_and_acknowledged(
 
     # A member acknowledges the agenda: the date shows in both sendings.
     mallievre_page.reload()
-    expect(dispatch_table(mallievre_page, 2).locator("caption")).to_contain_text(
+    expect(summary_row(mallievre_page, 2).get_by_role("rowheader")).to_have_text(
         f"Version 2 — Mise à jour, due le {french(update.due_at, 'd/m/Y H:i')} — Point ajouté hors délai : {LATE_ITEM}"
     )
     mallievre_page.get_by_role("button", name="J'ai pris connaissance de l'ordre du jour").click()
@@ -373,11 +388,19 @@ def test_a_meeting_is_planned_its_agenda_filled_sent_updated_and_acknowledged(
     read = Envoi.objects.filter(version__reunion=reunion, recipient=sg_petite_commune).values_list("read_at", flat=True)
     assert len(read) == 2 and all(read)
     for number in (1, 2):
+        expect(summary_row(mallievre_page, number).get_by_role("cell").last).to_contain_text(
+            f"lu le {french(max(read), 'd/m/Y H:i')}"
+        )
+    assert_accessible(mallievre_page, "réunion avec l'ordre du jour mis à jour et lu")
+    for number in (1, 2):
+        summary_row(mallievre_page, number).get_by_role("link").click()
+        expect(dispatch_table(mallievre_page, number)).to_have_count(1)
         expect(recipient_row(mallievre_page, number, "Élodie Martineau").get_by_role("cell").nth(1)).to_have_text(
             french(max(read), "d/m/Y H:i")
         )
         expect(recipient_row(mallievre_page, number, "Sophie Guérin").get_by_role("cell").nth(1)).to_have_text("—")
-    assert_accessible(mallievre_page, "réunion avec l'ordre du jour mis à jour et lu")
+        mallievre_page.go_back()
+    assert_accessible(mallievre_page, "réunion, retour des envois")
 
     # The calendar lists the meeting and the instance it prepares.
     page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Réunions").click()
