@@ -6,6 +6,7 @@ map. Plain functions and dataclasses, no request: `report_views` renders them.
 import re
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -20,12 +21,18 @@ from communes.models import Territoire
 
 
 def network_snapshot(territoire: Territoire, at) -> str:
-    """The network map of the territory on that day, as standalone SVG (frozen into the review at closure)."""
+    """The network map of the territory on that day, as standalone SVG (frozen into the review at closure);
+    cached with the analysis it draws, under the same version of the network data."""
     from reseaux import cartography
 
-    analysis = cartography.analysis_of(territoire, at)
-    drawing = cartography.draw(analysis, width=720, height=520)
-    return render_to_string("reseaux/_carte_svg.html", {"drawing": drawing, "at": at, "standalone": True})
+    version = cartography.graph_version(territoire.pk)
+    key = f"codir:revue:carte:{territoire.pk}:{version}:{at.isoformat()}"
+    svg = cache.get(key)
+    if svg is None:
+        drawing = cartography.draw(cartography.analysis_of(territoire, at, version=version), width=720, height=520)
+        svg = render_to_string("reseaux/_carte_svg.html", {"drawing": drawing, "at": at, "standalone": True})
+        cache.set(key, svg, cartography.CACHE_SECONDS)
+    return svg
 
 
 def svg_for_page(svg: str) -> str:
@@ -273,11 +280,13 @@ def closed_figures(revue: RevueAnnuelle) -> dict[int, list[dict]]:
     return {year: figures for year, figures in rows}
 
 
-def previous_figures(revue: RevueAnnuelle, closed: dict[int, list[dict]] | None = None) -> list[dict]:
-    """Last year's figures: frozen if that review closed, else computed now."""
+def previous_figures(
+    revue: RevueAnnuelle, closed: dict[int, list[dict]] | None = None, *, cached: bool = False
+) -> list[dict]:
+    """Last year's figures: frozen if that review closed, else computed now (or from the short cache)."""
     if closed and closed.get(revue.year - 1):
         return closed[revue.year - 1]
-    return figures_of(revue.territoire, revue.year - 1)
+    return figures_of(revue.territoire, revue.year - 1, cached=cached)
 
 
 @dataclass

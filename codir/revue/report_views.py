@@ -82,8 +82,10 @@ class RapportView(RevueReadMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         revue = self.revue
         closed = closed_figures(revue)
-        figures = closed.get(revue.year) or figures_of(revue.territoire, revue.year)
-        before = previous_figures(revue, closed)
+        # Figures of an open review are provisional (the page says so): from the facilitator's short cache,
+        # the report of a large territory computes them once per quarter of an hour, not at each print.
+        figures = closed.get(revue.year) or figures_of(revue.territoire, revue.year, cached=True)
+        before = previous_figures(revue, closed, cached=True)
         years, history_rows = history(closed, revue, figures)
         if revue.is_closed and revue.network_svg:
             network_svg, network_at = revue.network_svg, None
