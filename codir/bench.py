@@ -133,7 +133,15 @@ def sample_of(territoire: Territoire) -> Sample | None:
         reunion=Reunion.objects.filter(territoire=territoire).order_by("-starts_at").first(),
         proposition=Proposition.objects.for_territoire(territoire).order_by("-pk").first(),
         version=Version.objects.filter(charte__territoire=territoire).order_by("-number").first(),
-        projet=Projet.objects.for_territoire(territoire).order_by("-pk").first(),
+        # One the agent's collectivité pilots when there is one: the project page's queries depend on the
+        # reader's role (a pilot's permission is checked), and both sizes must be read by the same role.
+        projet=(
+            Projet.objects.for_territoire(territoire)
+            .filter(pilotes__collectivite=membership.collectivite_id)
+            .order_by("-pk")
+            .first()
+            or Projet.objects.for_territoire(territoire).order_by("-pk").first()
+        ),
         revue=RevueAnnuelle.objects.filter(territoire=territoire).order_by("-year").first(),
     )
 
