@@ -216,14 +216,21 @@ def _measure_page(
         progress(f"{size} · {label} : {median_ms:.1f} ms, {queries} requêtes")
 
 
+def _bench_facilitator(email: str, territoires: list[Territoire]) -> Agent:
+    """A facilitator accompanying these territories: the national data set has none, so the benchmark makes
+    one inside its rolled-back transaction."""
+    facilitator = Agent.objects.create_user(email, first_name="Banc")
+    for territoire in territoires:
+        facilitator_grant(territoire=territoire, agent=facilitator, by=None)
+    return facilitator
+
+
 def _open_reviews(territoires: list[Territoire]) -> None:
-    """This year's annual review of each territory that has none, opened by a facilitator through the service
-    (inside the benchmark's rolled-back transaction: the national data set has no facilitator)."""
+    """This year's annual review of each territory that has none, opened by a facilitator through the service."""
     year = timezone.localdate().year
-    facilitator = Agent.objects.create_user("revue@bench.invalid", first_name="Banc")
+    facilitator = _bench_facilitator("revue@bench.invalid", territoires)
     for territoire in territoires:
         if not RevueAnnuelle.objects.filter(territoire=territoire, year=year).exists():
-            facilitator_grant(territoire=territoire, agent=facilitator, by=None)
             revue_create(territoire=territoire, year=year, by=facilitator)
 
 
@@ -231,28 +238,13 @@ FACILITATED = 25  # territories a busy facilitator accompanies, for the large ca
 
 
 def _bench_facilitator_home(result, smallest, largest, repeat, ceilings, progress) -> None:
-    """The facilitator's home, accompanying the smallest territory alone, then the 25 largest (rolled back:
-    the national data set has no facilitator of its own)."""
+    """The facilitator's home, accompanying the smallest territory alone, then the 25 largest."""
     largest_ones = list(Territoire.objects.annotate(size=Count("collectivites")).order_by("-size", "pk")[:FACILITATED])
     url = reverse("facilitation:accueil")
-    with transaction.atomic():
-        for size, territoires in (("petit", [smallest]), ("grand", largest_ones)):
-            facilitator = Agent.objects.create_user(f"facilitation-{size}@bench.invalid", first_name="Banc")
-            for territoire in territoires:
-                facilitator_grant(territoire=territoire, agent=facilitator, by=None)
-            where = f"{len(territoires)} territoire(s) accompagné(s)"
-            _measure_page(
-                result,
-                _client_for(facilitator),
-                "accueil du facilitateur",
-                size,
-                where,
-                url,
-                repeat,
-                ceilings,
-                progress,
-            )
-        transaction.set_rollback(True)
+    for size, territoires in (("petit", [smallest]), ("grand", largest_ones)):
+        client = _client_for(_bench_facilitator(f"facilitation-{size}@bench.invalid", territoires))
+        where = f"{len(territoires)} territoire(s) accompagné(s)"
+        _measure_page(result, client, "accueil du facilitateur", size, where, url, repeat, ceilings, progress)
 
 
 def bench_pages(repeat: int = 7, progress: Callable[[str], None] | None = None) -> BenchResult:

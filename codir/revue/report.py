@@ -26,13 +26,13 @@ def network_snapshot(territoire: Territoire, at) -> str:
     from reseaux import cartography
 
     version = cartography.graph_version(territoire.pk)
-    key = f"codir:revue:carte:{territoire.pk}:{version}:{at.isoformat()}"
-    svg = cache.get(key)
-    if svg is None:
+
+    def render() -> str:
         drawing = cartography.draw(cartography.analysis_of(territoire, at, version=version), width=720, height=520)
-        svg = render_to_string("reseaux/_carte_svg.html", {"drawing": drawing, "at": at, "standalone": True})
-        cache.set(key, svg, cartography.CACHE_SECONDS)
-    return svg
+        return render_to_string("reseaux/_carte_svg.html", {"drawing": drawing, "at": at, "standalone": True})
+
+    key = f"codir:revue:carte:{territoire.pk}:{version}:{at.isoformat()}"
+    return cache.get_or_set(key, render, cartography.CACHE_SECONDS)
 
 
 def svg_for_page(svg: str) -> str:
