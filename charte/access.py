@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from charte.models import Amendement, Charte, Ratification, Section, Version
-from communes.access import TerritoireAccess, require_admin
+from communes.access import TerritoireAccess, holds_permission, require_admin
 
 
 def access_charte(access: TerritoireAccess) -> Charte:
@@ -43,7 +43,7 @@ def access_amendement(access: TerritoireAccess, amendement_id: int, *, write: bo
         Amendement.objects.for_territoire(access.territoire).select_related("author", "proposition", "base_version"),
         pk=amendement_id,
     )
-    if write and not (access.can_contribute and access.agent.has_perm("charte.change_amendement", amendement)):
+    if write and not (access.can_contribute and holds_permission(access.agent, "charte.change_amendement", amendement)):
         raise PermissionDenied
     return amendement
 

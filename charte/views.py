@@ -31,7 +31,7 @@ from charte.forms import (
     SubmitForm,
 )
 from charte.models import Amendement, Regles
-from communes.access import TerritoireMixin
+from communes.access import TerritoireMixin, holds_permission
 from communes.forms import form_add_service_error
 from communes.uploads import download_response
 
@@ -366,7 +366,7 @@ class AmendementView(CharteBase):
             diff=word_diff_html(amendement.base_text, amendement.text) if amendement.kind != "regle" else None,
             current_text=current_text,
             can_rebase=amendement.status == Amendement.Status.A_REBASER
-            and request.user.has_perm("charte.change_amendement", amendement),
+            and holds_permission(request.user, "charte.change_amendement", amendement),
             rule_change=_rule_change(amendement) if amendement.kind == Amendement.Kind.REGLE else None,
         )
 

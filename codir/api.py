@@ -4,6 +4,7 @@ from datetime import UTC, timedelta
 
 from django.db.models import Min
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -86,11 +87,26 @@ class EnvoiSerializer(ModelSerializer):
 
 
 class AgendaVersionSerializer(ModelSerializer):
-    envois = EnvoiSerializer(many=True, read_only=True)
+    """One agenda version and the counts of its sending (`selectors.dispatch_summary`); the recipient-by-recipient
+    log is paged at `reunions/{id}/envois/?version=N`: a métropole sends each version to hundreds of members."""
+
+    recipients = serializers.IntegerField(read_only=True, help_text="Destinataires de cette version.")
+    sent = serializers.IntegerField(read_only=True, help_text="Courriels partis.")
+    pending = serializers.IntegerField(read_only=True, help_text="Courriels encore à envoyer.")
+    late = serializers.IntegerField(read_only=True, help_text="Courriels partis après l'échéance.")
+    longest_delay = serializers.DurationField(read_only=True, allow_null=True, help_text="Plus long retard.")
+    read = serializers.IntegerField(read_only=True, help_text="Destinataires qui en ont pris connaissance.")
 
     class Meta:
         model = AgendaVersion
-        fields = ["number", "kind", "sequence", "changes", "due_at", "envois"]
+        fields = ["number", "kind", "sequence", "changes", "due_at", "recipients", "sent", "pending", "late",
+                  "longest_delay", "read"]  # fmt: skip
+
+
+class EnvoisQuerySerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="Numéro de la version de l'ordre du jour ; la dernière par défaut."
+    )
 
 
 class PresenceSerializer(ModelSerializer):
@@ -169,7 +185,9 @@ class ReunionDetailSerializer(ReunionSerializer):
 
     @extend_schema_field(AgendaVersionSerializer(many=True))
     def get_agenda_versions(self, reunion) -> list[dict]:
-        return AgendaVersionSerializer(selectors.dispatch_log(reunion), many=True).data
+        return AgendaVersionSerializer(
+            selectors.dispatch_summary(reunion, self.context["request"].user), many=True
+        ).data
 
 
 class InstanceViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -232,6 +250,24 @@ class ReunionViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
         return Response(
             PointSerializer(point, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(parameters=[EnvoisQuerySerializer], responses=EnvoiSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def envois(self, request, territoire_slug, pk):
+        """Who received one version of the agenda, when, and who read it, by address, paged."""
+        reunion = access_reunion(self.access, pk)
+        query = EnvoisQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        versions = reunion.agenda_versions.order_by("-number")
+        wanted = query.validated_data.get("version")
+        version = (versions.filter(number=wanted) if wanted else versions).first()
+        if version is None and wanted:
+            raise serializers.ValidationError(
+                {"version": [_("Cet ordre du jour n'a pas de version %(number)s.") % {"number": wanted}]}
+            )
+        rows = selectors.envois_of(version) if version else Envoi.objects.none()
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(EnvoiSerializer(page, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(methods=["get"], request=None, responses=PresenceSerializer(many=True))
     @extend_schema(methods=["post"], request=PresenceSerializer(many=True), responses=PresenceSerializer(many=True))

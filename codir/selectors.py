@@ -45,13 +45,6 @@ def agenda_of(reunion: Reunion) -> QuerySet[PointOdj]:
     )
 
 
-def dispatch_log(reunion: Reunion) -> QuerySet[AgendaVersion]:
-    """Each version of the agenda with who received it, when, and who read it."""
-    return reunion.agenda_versions.prefetch_related(
-        Prefetch("envois", queryset=Envoi.objects.select_related("recipient").order_by("email"))
-    ).order_by("number")
-
-
 def dispatch_summary(reunion: Reunion, agent: Agent) -> list[AgendaVersion]:
     """Each version of the agenda with its counts (recipients, sent, pending, late and the longest delay, read) and
     `mine`, the reader's own outbox row: two queries, whatever the number of members and versions (the

@@ -7,9 +7,13 @@ Pages (`TerritoireMixin`) and the API (`communes.api_base.TerritoireAPIMixin`) b
 from dataclasses import dataclass
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from guardian.models import UserObjectPermission
 from guardian.shortcuts import get_user_perms
 
 from communes.models import Agent, Collectivite, Invitation, Membership, Seat, Territoire
@@ -49,6 +53,17 @@ class TerritoireAccess:
         return self.membership is not None and self.membership.role != Membership.Role.OBSERVATEUR
 
 
+def holds_permission(agent: Agent, permission: str, obj) -> bool:
+    """Whether the agent holds `permission` ("app_label.codename") on `obj` themselves: one query.
+
+    Object permissions are granted to agents, never to groups, so guardian's `has_perm` (which asks for the
+    groups' too, a second query) has nothing more to find; and, as in `territoire_access`, a superuser gets
+    no shortcut in a territory's data.
+    """
+    app_label, codename = permission.split(".", 1)
+    return agent.is_active and obj._meta.app_label == app_label and codename in get_user_perms(agent, obj)
+
+
 def facilitates(agent: Agent, territoire: Territoire) -> bool:
     """Whether the agent accompanies the territory: their own permission (not a group's, not a superuser's),
     as `territoire_access` reads it."""
@@ -63,26 +78,58 @@ def territoire_access(agent: Agent, slug: str) -> TerritoireAccess:
     """
     if not agent.is_authenticated or not agent.is_active:
         raise Http404
-    # Members, the common case, come with their territory in one query; others look it up by its slug.
+    # Members, the common case, come with their territory and their permissions on it in one query (every
+    # page and API call starts here); others look the territory up by its slug, then their permissions.
     membership = (
         Membership.objects.active()
         .select_related("collectivite", "territoire")
         .filter(agent=agent, territoire__slug=slug)
+        .order_by()  # at most one active membership per agent and territory: no sort, no join on the agent
+        .annotate(
+            facilitates=permission_held(agent, "communes.facilitate_territoire", Territoire, "territoire_id"),
+            administers=permission_held(agent, "communes.administer_territoire", Territoire, "territoire_id"),
+        )
         .first()
     )
-    territoire = membership.territoire if membership else Territoire.objects.filter(slug=slug).first()
-    if territoire is None:
-        raise Http404
-    perms = set(get_user_perms(agent, territoire))
-    is_facilitator = "facilitate_territoire" in perms
-    if membership is None and not is_facilitator:
-        raise Http404
+    if membership is not None:
+        territoire, is_facilitator, has_admin_permission = (
+            membership.territoire,
+            membership.facilitates,
+            membership.administers,
+        )
+    else:
+        territoire = Territoire.objects.filter(slug=slug).first()
+        if territoire is None:
+            raise Http404
+        perms = set(get_user_perms(agent, territoire))
+        is_facilitator, has_admin_permission = "facilitate_territoire" in perms, "administer_territoire" in perms
+        if not is_facilitator:
+            raise Http404
     return TerritoireAccess(
         territoire=territoire,
         agent=agent,
         membership=membership,
         is_facilitator=is_facilitator,
-        has_admin_permission="administer_territoire" in perms,
+        has_admin_permission=has_admin_permission,
+    )
+
+
+def permission_held(agent: Agent, permission: str, model, pk_ref: str = "pk") -> Exists:
+    """`holds_permission` as a subquery on rows of `model` whose object pk is `OuterRef(pk_ref)`, so that
+    the query reading the object also says whether the reader holds the permission: no query of its own.
+    For readers who passed `territoire_access` (active agents). Guardian's generic table keys the object by
+    its pk as text."""
+    app_label, codename = permission.split(".", 1)
+    content_type = ContentType.objects.get_for_model(model)
+    assert content_type.app_label == app_label, f"{permission} is not a permission on {model.__name__}"
+    return Exists(
+        UserObjectPermission.objects.filter(
+            user=agent,
+            content_type=content_type,
+            permission__content_type=content_type,
+            permission__codename=codename,
+            object_pk=Cast(OuterRef(pk_ref), CharField()),
+        )
     )
 
 

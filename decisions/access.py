@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from communes.access import TerritoireAccess
+from communes.access import TerritoireAccess, holds_permission
 from communes.models import Seat
 from communes.selectors import active_seat
 from decisions.models import Action, Proposition
@@ -21,7 +21,8 @@ def can_steer(access: TerritoireAccess, proposition: Proposition) -> bool:
     if not access.can_contribute:
         return False
     return access.is_epci_dgs or (
-        proposition.author_id == access.agent.pk and access.agent.has_perm("decisions.change_proposition", proposition)
+        proposition.author_id == access.agent.pk
+        and holds_permission(access.agent, "decisions.change_proposition", proposition)
     )
 
 

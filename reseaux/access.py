@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from communes.access import TerritoireAccess
+from communes.access import TerritoireAccess, holds_permission
 from communes.models import Agent
 from reseaux.models import Axe, Projet, Reseau
 from reseaux.services import LEAD_PERMISSION, PILOT_PERMISSION, active_pilots
@@ -34,12 +34,11 @@ def can_pilot(access: TerritoireAccess, projet: Projet) -> bool:
     membership ended in bulk (a commune leaving the EPCI) grants nothing.
     """
     # The pilots come prefetched with the project: checked first, they spare the other members the
-    # permission queries (guardian asks the database again at every has_perm).
-    return (
-        access.can_contribute
-        and access.membership.collectivite_id in active_pilots(projet, timezone.localdate())
-        and access.agent.has_perm(PILOT_PERMISSION, projet)
-    )
+    # permission query; `selectors.projet_of` may have read the reader's permission with the project.
+    if not (access.can_contribute and access.membership.collectivite_id in active_pilots(projet, timezone.localdate())):
+        return False
+    reader, held = getattr(projet, "pilot_permission_of", (None, False))
+    return held if reader == access.agent.pk else holds_permission(access.agent, PILOT_PERMISSION, projet)
 
 
 def can_follow(access: TerritoireAccess, projet: Projet, *, pilot: bool | None = None) -> bool:
@@ -78,7 +77,7 @@ def access_reseau(access: TerritoireAccess, reseau_id: int) -> Reseau:
 def can_lead(access: TerritoireAccess, reseau: Reseau) -> bool:
     """The network's référents (the `lead_reseau` permission) and the territory's administrators run it:
     members, events, resources, closing."""
-    return access.can_contribute and (access.is_admin or access.agent.has_perm(LEAD_PERMISSION, reseau))
+    return access.can_contribute and (access.is_admin or holds_permission(access.agent, LEAD_PERMISSION, reseau))
 
 
 def require_lead(access: TerritoireAccess, reseau: Reseau) -> None:

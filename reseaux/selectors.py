@@ -7,10 +7,12 @@ from decimal import Decimal
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from communes.models import Collectivite, Territoire
+from communes.access import permission_held
+from communes.models import Agent, Collectivite, Territoire
 from communes.population import CLASS_LABELS, COMMUNE_CLASSES, EPCI_CLASS, population_class
 from reseaux import systemic
 from reseaux.models import Contribution, DocumentProjet, HealthChange, Jalon, Lien, Pilote, Projet, Referent, Revue
+from reseaux.services.projets import PILOT_PERMISSION
 from reseaux.services.revues import REVIEWED_STATUSES, next_review_on
 
 
@@ -66,11 +68,15 @@ def portfolio(territoire: Territoire, filters: PortfolioFilters | None = None, *
     )
 
 
-def projet_of(territoire: Territoire, projet_id: int) -> Projet:
-    """One project with everything its page and its fiche action show (raises Projet.DoesNotExist)."""
-    return (
-        Projet.objects.for_territoire(territoire)
-        .select_related("axe", "territoire", "created_by")
+def projet_of(territoire: Territoire, projet_id: int, reader: Agent | None = None) -> Projet:
+    """One project with everything its page and its fiche action show (raises Projet.DoesNotExist);
+    its links to other projects as `outgoing_links` and `incoming_links`; with a `reader`, whether they hold
+    the pilot permission, for `reseaux.access.can_pilot` (`pilot_permission_of`: (agent id, held))."""
+    projets = Projet.objects.for_territoire(territoire)
+    if reader is not None:
+        projets = projets.annotate(reader_holds_pilot=permission_held(reader, PILOT_PERMISSION, Projet))
+    projet = (
+        projets.select_related("axe", "territoire", "created_by")
         .annotate(last_held=Max("revues__held_on", filter=Q(revues__held=True)))
         .prefetch_related(
             Prefetch("pilotes", queryset=Pilote.objects.select_related("collectivite")),
@@ -85,11 +91,16 @@ def projet_of(territoire: Territoire, projet_id: int) -> Projet:
                 queryset=Revue.objects.select_related("proposition", "recorded_by").prefetch_related("collectivites"),
             ),
             Prefetch("health_changes", queryset=HealthChange.objects.select_related("changed_by")),
-            Prefetch("liens_sortants", queryset=Lien.objects.select_related("target")),
-            Prefetch("liens_entrants", queryset=Lien.objects.select_related("source")),
         )
         .get(pk=projet_id)
     )
+    # Both directions of the links in one query rather than two prefetches.
+    links = list(Lien.objects.filter(Q(source=projet) | Q(target=projet)).select_related("source", "target"))
+    projet.outgoing_links = [lien for lien in links if lien.source_id == projet.pk]
+    projet.incoming_links = [lien for lien in links if lien.target_id == projet.pk]
+    if reader is not None:
+        projet.pilot_permission_of = (reader.pk, projet.reader_holds_pilot)
+    return projet
 
 
 def current_pilots(projet: Projet, on: date | None = None) -> list[Pilote]:

@@ -148,6 +148,7 @@ TERRITORY_URL_KWARGS = {
     "api:instance-detail": lambda o: {"pk": o.instance.pk},
     "api:reunion-list": lambda o: {},
     "api:reunion-detail": lambda o: {"pk": o.reunion.pk},
+    "api:reunion-envois": lambda o: {"pk": o.reunion.pk},
     "api:reunion-points": lambda o: {"pk": o.reunion.pk},
     "api:reunion-pris-connaissance": lambda o: {"pk": o.reunion.pk},
     "api:reunion-presences": lambda o: {"pk": o.reunion.pk},

@@ -243,6 +243,7 @@ MATRIX: dict[str, Row] = {
     "api:instance-detail": API_READ,
     "api:reunion-list": API_EPCI_DGS_LIST,
     "api:reunion-detail": API_READ,
+    "api:reunion-envois": API_READ,
     "api:reunion-points": API_CONTRIBUTE_ACTION,
     "api:reunion-pris-connaissance": territory(get="405 405 405 405 405 405", post="200 200 200 200 200 200"),
     "api:reunion-presences": API_EPCI_DGS_LIST,

@@ -83,7 +83,7 @@ class ProjetViewSet(PortfolioAPIMixin, mixins.CreateModelMixin, mixins.UpdateMod
 
     def projet_response(self, projet_id, *, code=status.HTTP_200_OK) -> Response:
         try:
-            projet = selectors.projet_of(self.territoire, projet_id)
+            projet = selectors.projet_of(self.territoire, projet_id, reader=self.request.user)
         except Projet.DoesNotExist:
             raise Http404 from None
         return self.respond(projet, code=code, serializer_class=ProjetDetailSerializer)

@@ -220,7 +220,7 @@ class ProjetDetailSerializer(ProjetSerializer):
 
     @extend_schema_field(LienSerializer(many=True))
     def get_liens(self, projet) -> list[dict]:
-        liens = [*projet.liens_sortants.all(), *projet.liens_entrants.all()]
+        liens = [*projet.outgoing_links, *projet.incoming_links]
         return LienSerializer(liens, many=True, context=self.context).data
 
     @extend_schema_field(DroitsSerializer)

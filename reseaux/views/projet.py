@@ -72,7 +72,7 @@ class ProjetCreateView(PortfolioBase):
 class ProjetView(PortfolioBase):
     def get(self, request, territoire_slug, projet_id):
         try:
-            projet = selectors.projet_of(self.territoire, projet_id)
+            projet = selectors.projet_of(self.territoire, projet_id, reader=self.request.user)
         except Projet.DoesNotExist:
             raise Http404 from None
         today = timezone.localdate()

@@ -35,8 +35,8 @@ def populate(territoire, members_per_commune: int):
 
 
 PAGES = {
-    # name: (url builder, max queries). Expected queries for a page: session, agent, territory,
-    # membership, object permissions, then the page's own prefetched lists.
+    # name: (url builder, max queries). Expected queries for a page: session, agent, membership with its
+    # territory and object permissions, then the page's own prefetched lists.
     "mes_territoires": (lambda t: reverse("mes_territoires"), 5),  # with the next meetings
     "territoire": (lambda t: reverse("communes:territoire", args=[t.slug]), 10),
     "membres": (lambda t: reverse("communes:membres", args=[t.slug]), 9),  # with the paginator's count

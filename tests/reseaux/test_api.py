@@ -677,13 +677,13 @@ def build_portfolio(territoire, size: int):
     return admin, projets[0]
 
 
-# name: (url builder, max queries). Every API call: session, agent, territory, membership, the
-# territory's object permissions (5); then a list's count and page, or the project and its prefetches.
+# name: (url builder, max queries). Every API call: session, agent, the membership with its territory and
+# the object permissions on it (3); then a list's count and page, or the project and its prefetches.
 PAGES = {
     "api_projets": (lambda t, p: url("projet-list", t), 11),  # + pilots, contributions, phases, milestones
     "api_projets_filtered": (lambda t, p: url("projet-list", t) + f"?axe={p.axe_id}&status=en_cours", 12),  # + axe
-    # + the project, the 12 prefetches of `projet_of`, the rights (the agent's and groups' object permissions)
-    "api_projet": (lambda t, p: url("projet-detail", t, p.pk), 20),
+    # + the project (with the reader's pilot permission), its prefetches, its reviews' collectivités, its links
+    "api_projet": (lambda t, p: url("projet-detail", t, p.pk), 15),
     "api_systemique": (lambda t, p: url("projet-systemique", t), 9),  # + graph nodes and edges, projects, links
     "api_pilotes": (lambda t, p: url("pilote-list", t), 7),
     "api_contributions": (lambda t, p: url("contribution-list", t) + f"?projet={p.pk}", 8),  # + the project

@@ -591,8 +591,8 @@ def build_networks(territoire, size: int):
     return admin, reseaux[0]
 
 
-# name: (url builder, max queries). Every API call: session, agent, territory, membership, the
-# territory's object permissions (5); then a list's count and page, or the network and its prefetches.
+# name: (url builder, max queries). Every API call: session, agent, the membership with its territory and
+# the object permissions on it (3); then a list's count and page, or the network and its prefetches.
 PAGES = {
     "api_reseaux": (lambda t, r: url("reseau-list", t), 7),
     # + the network, its members, events, participations, resources and who shared them (an administrator

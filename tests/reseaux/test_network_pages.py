@@ -399,7 +399,7 @@ def networks_of(territoire: Territoire, admin: Agent, count: int):
 
 
 PAGES = {
-    # Every page starts with five queries (session, agent, territory, membership, object permissions).
+    # Every page starts with three queries (session, agent, membership with its territory and permissions).
     "reseaux": (lambda t, r: url("reseaux", t), 6),  # one annotated query for all the networks
     "reseau": (lambda t, r: url("reseau", t, r.pk), 10),  # network, members, events, attendance, resources
     "echanges": (lambda t, r: url("echanges", t), 9),  # count, page, the form's two agent lists

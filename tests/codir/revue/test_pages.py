@@ -619,8 +619,8 @@ def run_reviews(territoire, admin, facilitator, scale: int):
         services.revue_create(territoire=territoire, year=year, by=facilitator)
 
 
-# Expected queries: session, agent, membership (with its collectivité and territory; a facilitator, who has
-# none, then reads the territory), object permissions; then the page's own: the review (with its facilitator
+# Expected queries: session, agent, membership (with its collectivité, territory and object permissions; a
+# facilitator, who has none, then reads the territory and the permissions); then the page's own: the review (with its facilitator
 # and decision); for `revues` the reviews with their answers counted in SQL; for `revue` the participation
 # (members), the answer count and the eligible members, and the follow-up actions once closed; for `repondre`
 # the participation; for `seminaire` the commitments with their collectivités, and the collectivités of the

@@ -328,7 +328,7 @@ def build(territoire, facilitateur, *, engagements: int):
 
 
 QUERY_PAGES = {
-    # Every page: session, agent, membership, object permissions, the review (5). Then:
+    # Every page: session, agent, membership with its object permissions, the review (4). Then:
     # results: the answers, the eligible count, last year's review with its frozen results (3);
     # indicators: whether the year is frozen, the live figures (16 queries whatever the data, the network
     # analyses from the cache), last year's frozen figures (1);
