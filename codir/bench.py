@@ -84,6 +84,7 @@ PAGES: list[tuple[str, str, Callable[[Sample], dict | None]]] = [
     ("carte des réseaux", "reseaux_net:carte", lambda s: {}),
     ("rapport de la revue annuelle", "revue:rapport", lambda s: s.revue and {"year": s.revue.year}),
     ("API : réunions", "api:reunion-list", lambda s: {}),
+    ("API : réunion", "api:reunion-detail", lambda s: s.reunion and {"pk": s.reunion.pk}),
     ("API : propositions", "api:proposition-list", lambda s: {}),
     ("API : projets", "api:projet-list", lambda s: {}),
 ]
