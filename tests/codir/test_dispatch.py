@@ -1,5 +1,7 @@
 """The agenda goes out at the deadline, exactly once per member, and never silently late."""
 
+import email
+import email.policy
 from datetime import timedelta
 
 import pytest
@@ -280,6 +282,27 @@ def test_the_invitation_is_a_proper_imip_part(reunion):
     dispatch.codir_sweep(now=dispatch.dispatch_deadline(reunion))
     part = next(p for p in mail.outbox[0].message().walk() if p.get_content_type() == "text/calendar")
     assert part.get_param("method") == "REQUEST" and str(part["Content-Type"]).count("charset") == 1
+
+
+def test_the_agenda_mail_reads_on_the_wire_as_it_was_written(reunion, dgs_commune):
+    """The subject is encoded once per version and the MIME boundaries drawn at random (`AgendaMail`):
+    what a mail server receives must still decode to the same subject and the same parts."""
+    reunion.title = "Réunion préparatoire au conseil communautaire — Mortagne-sur-Sèvre, salle des fêtes (été)"
+    reunion.save(update_fields=["title"])
+    dispatch.codir_sweep(now=dispatch.dispatch_deadline(reunion))
+    sent = next(m for m in mail.outbox if m.to == [dgs_commune.email])
+    assert "Réunion préparatoire" in sent.subject  # the readable subject, for the outbox and the logs
+    wire = sent.message().as_bytes(linesep="\r\n")
+    assert max(len(line) for line in wire.split(b"\r\n")) <= 998
+    parsed = email.message_from_bytes(wire, policy=email.policy.default)
+    assert parsed["Subject"].strip() == sent.subject
+    boundaries = [part.get_boundary() for part in parsed.walk() if part.is_multipart()]
+    assert len(boundaries) == len(set(boundaries)) == 2  # mixed, and the text/HTML alternative
+    parts = {part.get_content_type(): part.get_content() for part in parsed.walk() if not part.is_multipart()}
+    assert parts["text/plain"].replace("\r\n", "\n") == sent.body
+    assert "Réunion préparatoire" in parts["text/html"]
+    calendar = parts["text/calendar"].replace("\r\n ", "")  # unfolded
+    assert f"ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=TRUE:mailto:{dgs_commune.email}" in calendar
 
 
 def test_a_refused_address_is_not_retried_forever(reunion, monkeypatch):
