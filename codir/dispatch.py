@@ -172,7 +172,7 @@ class AgendaMail(EmailMultiAlternatives):
     """An agenda mail whose subject comes already encoded (RFC 2047, once per version) and whose MIME
     boundaries are drawn at random rather than searched for: per recipient, Python's header encoder spent
     about a millisecond on a French subject, and its generator compiled a regular expression for each
-    boundary it chose — a third of a national sweep's time. `subject` stays the readable text."""
+    boundary it chose — a quarter of a national sweep's time. `subject` stays the readable text."""
 
     def __init__(self, *args, encoded_subject: str, **kwargs):
         super().__init__(*args, **kwargs)
