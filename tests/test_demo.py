@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from charte.models import Version
-from codir.models import PointOdj, Reunion
+from codir.models import AgendaVersion, Envoi, PointOdj, Reunion
 from communes.models import Agent, Territoire
 from decisions.models import Proposition
 from reseaux.models import (
@@ -30,7 +30,8 @@ pytestmark = pytest.mark.django_db
 
 
 def counts() -> dict[str, int]:
-    models = [Territoire, Agent, Version, Reunion, PointOdj, Proposition, Projet, Phase, Jalon, Indicateur, Referent]
+    models = [Territoire, Agent, Version, Reunion, PointOdj, Envoi, Proposition, Projet, Phase, Jalon, Indicateur]
+    models += [Referent]
     models += [Revue, HealthChange, Lien, Priorisation, Reseau, MembreReseau, Echange]
     return {model.__name__: model.objects.count() for model in models}
 
@@ -47,6 +48,9 @@ def test_the_demo_shows_every_capability_and_is_idempotent(settings, tmp_path):
     assert first["Phase"] and first["Indicateur"] and first["Referent"] and first["Revue"] and first["HealthChange"]
     assert Lien.objects.filter(kind="renforce").count() >= 2 and first["Priorisation"] == 1
     assert first["Reseau"] == 3 and MembreReseau.objects.filter(until__isnull=False).exists() and first["Echange"] == 2
+    # Every agenda sent has its recipient log (last year's meetings too); June's left late, most were read.
+    assert not AgendaVersion.objects.filter(envois__isnull=True).exclude(reunion__dispatched_at=None).exists()
+    assert Envoi.objects.filter(late_by__isnull=False).exists() and Envoi.objects.filter(read_at__isnull=False).exists()
     # A former DGA erased at his request: his item stays, under no name.
     bilan = PointOdj.objects.get(title="Commande publique mutualisée : bilan 2026")
     assert bilan.added_by.erased_at and str(bilan.added_by) == f"Personne effacée n° {bilan.added_by_id}"

@@ -11,10 +11,10 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from codir.dispatch import dispatch_deadline
-from codir.models import AgendaVersion, PointOdj, Presence, Reunion, RevueAnnuelle
+from codir.dispatch import LATE_TOLERANCE, dispatch_deadline
+from codir.models import AgendaVersion, Envoi, PointOdj, Presence, Reunion, RevueAnnuelle
 from codir.revue import services
-from communes.models import Agent, Collectivite, Territoire
+from communes.models import Agent, Collectivite, Membership, Territoire
 
 MORTAGNE_SIREN = "248500662"
 ACHARDS_SIREN = "248500530"
@@ -170,6 +170,13 @@ def _past_meetings(territoire: Territoire, year: int) -> None:
         "Transition énergétique : diagnostic des bâtiments",
         "Budget : préparation des orientations budgétaires",
     ]
+    members = [
+        m.agent
+        for m in Membership.objects.active()
+        .filter(territoire=territoire, agent__is_active=True)
+        .select_related("agent")
+        .order_by("agent__email")
+    ]
     for month, topic in zip([1, 2, 3, 4, 6, 7, 9, 10, 11], topics, strict=True):
         starts_at = timezone.make_aware(datetime.combine(date(year, month, 14), time(9, 0)), zone)
         host = communes[month % len(communes)]
@@ -188,9 +195,18 @@ def _past_meetings(territoire: Territoire, year: int) -> None:
         sent = deadline + (timedelta(hours=6) if month == 6 else timedelta(minutes=1))
         reunion.dispatched_at = sent
         reunion.save(update_fields=["dispatched_at"])
-        AgendaVersion.objects.create(
+        version = AgendaVersion.objects.create(
             reunion=reunion, number=1, kind=AgendaVersion.Kind.INITIAL, sequence=0, due_at=deadline, created_at=sent
         )
+        # Its outbox, as the sweep leaves it: one row per member, sent, most of them read within days.
+        late_by = sent - deadline if sent - deadline > LATE_TOLERANCE else None
+        Envoi.objects.bulk_create(
+            Envoi(
+                version=version, recipient=member, email=member.email, sent_at=sent, late_by=late_by, attempts=1,
+                read_at=None if (index + month) % 4 == 0 else sent + timedelta(hours=3 + 5 * index),
+            )
+            for index, member in enumerate(members)
+        )  # fmt: skip
         for position, presenter in enumerate([epci, communes[(month * 3) % len(communes)]], start=1):
             PointOdj.objects.create(
                 reunion=reunion,
