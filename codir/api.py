@@ -258,9 +258,8 @@ class ReunionViewSet(TerritoireAPIMixin, mixins.CreateModelMixin, viewsets.ReadO
         reunion = access_reunion(self.access, pk)
         query = EnvoisQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        versions = reunion.agenda_versions.order_by("-number")
         wanted = query.validated_data.get("version")
-        version = (versions.filter(number=wanted) if wanted else versions).first()
+        version = selectors.version_numbered(selectors.agenda_versions(reunion), wanted)
         if version is None and wanted:
             raise serializers.ValidationError(
                 {"version": [_("Cet ordre du jour n'a pas de version %(number)s.") % {"number": wanted}]}

@@ -84,8 +84,8 @@ class Invitation:
     def __init__(self, reunion: Reunion, *, sequence: int, cancelled: bool, description: str) -> None:
         calendar = _calendar("CANCEL" if cancelled else "REQUEST", reunion.title, [reunion.starts_at])
         calendar.add_component(reunion_event(reunion, sequence=sequence, cancelled=cancelled, description=description))
-        self._head, end, self._tail = calendar.to_ical().rpartition(self.END_OF_EVENT)
-        self._tail = end + self._tail
+        head, end, tail = calendar.to_ical().rpartition(self.END_OF_EVENT)
+        self._head, self._tail = head, end + tail  # the ATTENDEE line goes just before END:VEVENT
 
     def for_attendee(self, attendee: str) -> bytes:
         """The invitation addressed to one participant (RFC 5546: METHOD:REQUEST names its ATTENDEE)."""

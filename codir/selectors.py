@@ -65,6 +65,19 @@ def dispatch_summary(reunion: Reunion, agent: Agent) -> list[AgendaVersion]:
     return versions
 
 
+def agenda_versions(reunion: Reunion) -> list[AgendaVersion]:
+    """Every sending of the meeting's agenda, by number (a handful per meeting)."""
+    return list(reunion.agenda_versions.order_by("number"))
+
+
+def version_numbered(versions: list[AgendaVersion], number: int | None) -> AgendaVersion | None:
+    """Among `versions` (by number), the one of that number, or the latest when none is asked; None when
+    there is no such version."""
+    if number is None:
+        return versions[-1] if versions else None
+    return next((version for version in versions if version.number == number), None)
+
+
 def envois_of(version: AgendaVersion) -> QuerySet[Envoi]:
     """Who received one version of the agenda, when, and who read it, by address."""
     return version.envois.select_related("recipient").order_by("email", "pk")

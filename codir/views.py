@@ -196,11 +196,13 @@ class EnvoisView(CodirBase):
 
     def get(self, request, territoire_slug, reunion_id):
         reunion = access_reunion(self.access, reunion_id)
-        versions = list(reunion.agenda_versions.order_by("number"))
+        versions = selectors.agenda_versions(reunion)
         if not versions:
             return self.page("envois.html", reunion=reunion, versions=[], version=None)
         wanted = request.GET.get("version", "")
-        version = next((v for v in versions if str(v.number) == wanted), versions[-1])
+        # A link's number, or the latest version for a number the meeting has not (the API says 400).
+        number = int(wanted) if wanted.isdecimal() else None
+        version = selectors.version_numbered(versions, number) or versions[-1]
         page = Paginator(selectors.envois_of(version), ENVOIS_PAGE).get_page(request.GET.get("page"))
         query = f"version={version.number}"
         return self.page("envois.html", reunion=reunion, versions=versions, version=version, page=page, query=query)
